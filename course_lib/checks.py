@@ -1,0 +1,62 @@
+"""Checks for exercise and notebook test cells: on failure they say what was expected and what
+came instead, so a learner knows what to fix. Each raises ``AssertionError`` (what graders and
+nbval count as a failed test) and returns nothing on success."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return repr(value)
+    return f"array of shape {array.shape}, dtype {array.dtype}"
+
+
+def check_shape(value, expected_shape: tuple, name: str = "value") -> None:
+    """``value`` is an array of exactly ``expected_shape``."""
+    got = np.shape(value)
+    if tuple(got) != tuple(expected_shape):
+        raise AssertionError(f"{name} should have shape {tuple(expected_shape)}, got {tuple(got)}")
+
+
+def check_equal(value, expected, name: str = "value") -> None:
+    """``value`` equals ``expected`` exactly (arrays element by element)."""
+    if np.shape(value) != np.shape(expected):
+        raise AssertionError(f"{name} should have shape {np.shape(expected)}, got {_describe(value)}")
+    mismatched = np.asarray(value) != np.asarray(expected)
+    if np.any(mismatched):
+        if np.ndim(expected) == 0:
+            raise AssertionError(f"{name} should be {expected!r}, got {value!r}")
+        first = tuple(int(i) for i in np.argwhere(mismatched)[0])
+        raise AssertionError(f"{name} differs from the expected value in {int(mismatched.sum())} "
+                             f"place(s); first at index {first}: expected "
+                             f"{np.asarray(expected)[first]!r}, got {np.asarray(value)[first]!r}")
+
+
+def check_close(value, expected, name: str = "value", rtol: float = 1e-5, atol: float = 1e-8) -> None:
+    """``value`` matches ``expected`` within ``atol + rtol * |expected|``, entry by entry."""
+    value_arr, expected_arr = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if value_arr.shape != expected_arr.shape:
+        raise AssertionError(f"{name} should have shape {expected_arr.shape}, got {_describe(value)}")
+    if not np.all(np.isfinite(value_arr)):
+        raise AssertionError(f"{name} contains NaN or infinity")
+    gap = np.abs(value_arr - expected_arr)
+    allowed = atol + rtol * np.abs(expected_arr)
+    if np.any(gap > allowed):
+        worst = np.unravel_index(np.argmax(gap - allowed), gap.shape) if gap.ndim else ()
+        where = f" at index {tuple(int(i) for i in worst)}" if gap.ndim else ""
+        raise AssertionError(f"{name} is off{where}: expected {expected_arr[worst]:.6g}, got "
+                             f"{value_arr[worst]:.6g} (difference {gap[worst]:.3g}, tolerance {allowed[worst]:.3g})")
+
+
+def check_at_least(value: float, minimum: float, name: str = "value") -> None:
+    """``value`` reaches ``minimum``, e.g. a test accuracy against the profile's floor."""
+    if not float(value) >= minimum:
+        raise AssertionError(f"{name} should be at least {minimum:.4g}, got {float(value):.4g}")
+
+
+def check_at_most(value: float, maximum: float, name: str = "value") -> None:
+    """``value`` stays at or below ``maximum``, e.g. a gradient-check error."""
+    if not float(value) <= maximum:
+        raise AssertionError(f"{name} should be at most {maximum:.4g}, got {float(value):.4g}")

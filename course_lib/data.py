@@ -1,0 +1,212 @@
+"""Datasets through the real loaders, with the Keras cache as the one place data lives.
+
+MNIST comes from its original IDX files through ``keras.utils.get_file`` with each file's
+sha256, so the same call downloads when online and reads the verified cache offline.
+Fashion-MNIST comes through ``keras.datasets.fashion_mnist``. Both cache under
+``$KERAS_HOME/datasets/`` (default ``~/.keras/datasets/``); see the README's "Working offline".
+"""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A dataset file is neither in the cache nor downloadable; the message says how to fix it."""
+
+
+MNIST_SUBDIR = "mnist"
+MNIST_MIRRORS = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+)
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+FASHION_SUBDIR = "fashion-mnist"
+FASHION_SHA256 = {
+    "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+}
+CLASS_NAMES = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+}
+OFFLINE_HELP = ("copy the file there from a machine that has it (the course README, section "
+                "'Working offline', lists the files), or set KERAS_HOME to a folder that holds "
+                "a datasets/ cache, or connect to the internet and run again")
+
+
+def keras_cache_dir() -> Path:
+    """Keras's cache folder: ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras`` if home is read-only)."""
+    if "KERAS_HOME" in os.environ:
+        return Path(os.environ["KERAS_HOME"]).expanduser()
+    home = Path.home()
+    return (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch_file(fname: str, sha256: str, subdir: str, mirrors: tuple[str, ...] = ()) -> Path:
+    """Return the verified cached copy of ``fname``, downloading it through ``keras.utils.get_file``.
+
+    Looks in ``<keras cache>/datasets/<subdir>/``. A cached file whose sha256 does not match is
+    reported as such. Without the file and without network, raises :class:`DataUnavailableError`
+    naming the file, the folder searched and the fix.
+    """
+    folder = keras_cache_dir() / "datasets" / subdir
+    folder.mkdir(parents=True, exist_ok=True)  # get_file falls back to /tmp when the folder is absent
+    target = folder / fname
+    corrupt = target.exists() and sha256_of(target) != sha256
+    if corrupt:
+        warnings.warn(f"the cached {fname} in {folder} fails its sha256 check (expected {sha256}); "
+                      "downloading a fresh copy", stacklevel=2)
+    failures = []
+    for base in mirrors:
+        try:
+            return Path(keras.utils.get_file(fname, origin=base + fname, file_hash=sha256,
+                                             cache_dir=str(keras_cache_dir()),
+                                             cache_subdir=f"datasets/{subdir}"))
+        except Exception as error:  # urllib, HTTP and hash errors: one report covers them all
+            failures.append(f"{base + fname}: {error}")
+    problem = ("the cached copy failed its sha256 check and no fresh copy could be downloaded"
+               if corrupt else "it is not in the cache and could not be downloaded")
+    raise DataUnavailableError(
+        f"dataset file {fname!r} is unavailable: {problem}.\n"
+        f"  folder searched: {folder}\n"
+        + "".join(f"  tried: {failure}\n" for failure in failures)
+        + f"  fix: {OFFLINE_HELP}."
+    ) from None
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (the MNIST format, gzipped or not) into a uint8 array of its stated shape."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (magic bytes {raw[:4]!r})")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(raw) - offset != int(np.prod(shape)):
+        raise ValueError(f"{path} states shape {shape} but holds {len(raw) - offset} values")
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+def load_mnist():
+    """MNIST as ``(x_train, y_train), (x_test, y_test)``: uint8 images (n, 28, 28), labels (n,).
+
+    The same return value as ``keras.datasets.mnist.load_data()``, read from the original IDX
+    files, which are downloaded (and hash-checked) once into ``<keras cache>/datasets/mnist/``.
+    """
+    arrays = {name: read_idx(fetch_file(name, sha, MNIST_SUBDIR, MNIST_MIRRORS))
+              for name, sha in MNIST_SHA256.items()}
+    return ((arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]),
+            (arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]))
+
+
+def load_fashion_mnist():
+    """Fashion-MNIST through ``keras.datasets.fashion_mnist.load_data()``, with a clear error offline."""
+    try:
+        return keras.datasets.fashion_mnist.load_data()
+    except Exception as error:  # Keras reports a failed download as a bare Exception
+        folder = keras_cache_dir() / "datasets" / FASHION_SUBDIR
+        missing = [name for name in FASHION_SHA256 if not (folder / name).exists()]
+        raise DataUnavailableError(
+            f"Fashion-MNIST is unavailable: {', '.join(missing) or 'its files'} could not be "
+            f"read from the cache or downloaded ({error}).\n"
+            f"  folder searched: {folder}\n"
+            f"  fix: {OFFLINE_HELP}."
+        ) from None
+
+
+LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist}
+
+
+def cache_report() -> list[dict]:
+    """One row per dataset file the course uses: where it is expected and whether it is there.
+
+    ``status`` is ``"verified"`` (sha256 matches), ``"corrupt"`` (present, wrong sha256) or
+    ``"missing"`` (it will be downloaded on first use when online).
+    """
+    rows = []
+    for dataset, subdir, hashes in (("mnist", MNIST_SUBDIR, MNIST_SHA256),
+                                    ("fashion_mnist", FASHION_SUBDIR, FASHION_SHA256)):
+        for fname, sha in hashes.items():
+            path = keras_cache_dir() / "datasets" / subdir / fname
+            status = "missing" if not path.exists() else "verified" if sha256_of(path) == sha else "corrupt"
+            rows.append({"dataset": dataset, "file": f"datasets/{subdir}/{fname}", "status": status})
+    return rows
+
+
+def stratified_subset(x: np.ndarray, y: np.ndarray, n: int | None, seed: int = 0):
+    """Up to ``n`` examples with the class proportions of ``y`` (all of them when ``n`` is None)."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if n is None or n >= len(y):
+        return x, y
+    if not isinstance(n, (int, np.integer)) or n < len(np.unique(y)):
+        raise ValueError(f"n must be an integer of at least the number of classes "
+                         f"({len(np.unique(y))}), got {n!r}")
+    x_part, _, y_part, _ = train_test_split(x, y, train_size=int(n), stratify=y, random_state=seed)
+    return x_part, y_part
+
+
+@dataclasses.dataclass
+class Splits:
+    """Train, validation and test arrays (images as float32 in [0, 1], labels as int64)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (f"Splits(train={self.x_train.shape}, val={self.x_val.shape}, "
+                f"test={self.x_test.shape}, classes={len(self.class_names)})")
+
+
+def load_splits(name: str, n_train: int | None = None, n_val: int = 5000,
+                n_test: int | None = None, seed: int = 0) -> Splits:
+    """Load ``name`` (``"mnist"`` or ``"fashion_mnist"``) and split it for training.
+
+    The validation set is ``n_val`` images held out of the official training set (stratified),
+    the test set is the official one. ``n_train`` and ``n_test`` take stratified subsets: the
+    smoke profile's small, balanced samples. Pixels are scaled to [0, 1].
+    """
+    if name not in LOADERS:
+        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(LOADERS)}")
+    (x_train, y_train), (x_test, y_test) = LOADERS[name]()
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_train, y_train, test_size=n_val, stratify=y_train, random_state=seed)
+    x_train, y_train = stratified_subset(x_train, y_train, n_train, seed)
+    x_test, y_test = stratified_subset(x_test, y_test, n_test, seed)
+    pixels = [x.astype(np.float32) / 255.0 for x in (x_train, x_val, x_test)]
+    labels = [y.astype(np.int64) for y in (y_train, y_val, y_test)]
+    return Splits(pixels[0], labels[0], pixels[1], labels[1], pixels[2], labels[2], CLASS_NAMES[name])

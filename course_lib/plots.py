@@ -1,0 +1,113 @@
+"""The course's recurring figures: training curves, image grids, 2-D decision boundaries and
+confusion matrices. Each function draws one figure and returns it."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+
+def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None):
+    """Training and validation curves per epoch, one panel per metric.
+
+    ``history`` is a ``keras.callbacks.History`` or a dict of lists (as ``scratch.fit`` returns).
+    """
+    history = getattr(history, "history", history)
+    if not isinstance(history, dict) or not history:
+        raise ValueError("plot_history expects a Keras History or a non-empty dict of per-epoch lists")
+    metrics = [m for m in metrics if m in history]
+    if not metrics:
+        raise ValueError(f"none of the requested metrics are in the history; it has {sorted(history)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        ax.plot(epochs, history[metric], "o-", label="training")
+        if f"val_{metric}" in history:
+            ax.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(images, labels=None, predictions=None, class_names=None, ncols: int = 8,
+                    title: str | None = None):
+    """Images in a grid, each titled with its label, or "true → predicted" (red when wrong)."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"images must be a non-empty batch (n, height, width[, channels]), got shape {images.shape}")
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and len(values) != len(images):
+            raise ValueError(f"got {len(values)} {name} for {len(images)} images")
+
+    def name_of(index):
+        return class_names[index] if class_names is not None else str(index)
+
+    ncols = min(ncols, len(images))
+    nrows = math.ceil(len(images) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap="gray" if images.ndim == 3 else None)
+        if predictions is not None and labels is not None:
+            wrong = predictions[i] != labels[i]
+            ax.set_title(f"{name_of(labels[i])} → {name_of(predictions[i])}", fontsize=8,
+                         color="red" if wrong else "black")
+        elif labels is not None or predictions is not None:
+            ax.set_title(name_of(labels[i] if labels is not None else predictions[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_boundary(predict, x, y, ax=None, resolution: int = 300, title: str | None = None,
+                           xlabel: str = "$x_1$", ylabel: str = "$x_2$"):
+    """Colour the plane by ``predict`` (a function from an (n, 2) array to class labels) and
+    scatter the 2-D points ``x`` coloured by their labels ``y``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"decision boundaries are drawn for 2-D inputs: x must have shape (n, 2), got {x.shape}")
+    margin = 0.1 * (x.max(axis=0) - x.min(axis=0)) + 0.1
+    lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid_classes = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    ax.contourf(gx, gy, grid_classes, alpha=0.25, cmap="coolwarm")
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=30)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "decision boundary")
+    return ax.figure
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = True,
+                          title: str | None = None):
+    """Confusion matrix (rows: true class, columns: predicted), as row fractions by default."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D label arrays of one length, got {y_true.shape} and {y_pred.shape}")
+    n_classes = len(class_names) if class_names is not None else int(max(y_true.max(), y_pred.max())) + 1
+    matrix = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    names = class_names if class_names is not None else [str(i) for i in range(n_classes)]
+    fig, ax = plt.subplots(figsize=(0.55 * n_classes + 2.5, 0.55 * n_classes + 2))
+    image = ax.imshow(shown, cmap="Blues", vmin=0)
+    fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of the true class" if normalize else "count")
+    for (i, j), value in np.ndenumerate(shown):
+        if matrix[i, j]:
+            ax.text(j, i, f"{value:.2f}" if normalize else str(value), ha="center", va="center",
+                    fontsize=7, color="white" if value > 0.5 * shown.max() else "black")
+    ax.set_xticks(range(n_classes), names, rotation=45, ha="right")
+    ax.set_yticks(range(n_classes), names)
+    ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix")
+    fig.tight_layout()
+    return fig
