@@ -24,14 +24,15 @@ def check_equal(value, expected, name: str = "value") -> None:
     """``value`` equals ``expected`` exactly (arrays element by element)."""
     if np.shape(value) != np.shape(expected):
         raise AssertionError(f"{name} should have shape {np.shape(expected)}, got {_describe(value)}")
-    mismatched = np.asarray(value) != np.asarray(expected)
+    value_arr, expected_arr = np.asarray(value), np.asarray(expected)
+    mismatched = value_arr != expected_arr
     if np.any(mismatched):
-        if np.ndim(expected) == 0:
-            raise AssertionError(f"{name} should be {expected!r}, got {value!r}")
+        if expected_arr.ndim == 0:
+            raise AssertionError(f"{name} should be {expected_arr.tolist()!r}, got {value_arr.tolist()!r}")
         first = tuple(int(i) for i in np.argwhere(mismatched)[0])
         raise AssertionError(f"{name} differs from the expected value in {int(mismatched.sum())} "
                              f"place(s); first at index {first}: expected "
-                             f"{np.asarray(expected)[first]!r}, got {np.asarray(value)[first]!r}")
+                             f"{expected_arr[first].tolist()!r}, got {value_arr[first].tolist()!r}")
 
 
 def check_close(value, expected, name: str = "value", rtol: float = 1e-5, atol: float = 1e-8) -> None:

@@ -52,11 +52,14 @@ OFFLINE_HELP = ("copy the file there from a machine that has it (the course READ
 
 
 def keras_cache_dir() -> Path:
-    """Keras's cache folder: ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras`` if home is read-only)."""
-    if "KERAS_HOME" in os.environ:
-        return Path(os.environ["KERAS_HOME"]).expanduser()
-    home = Path.home()
-    return (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
+    """Keras's cache folder as Keras resolved it on import: ``$KERAS_HOME``, else ``~/.keras``.
+
+    Set ``KERAS_HOME`` before starting Python (or Jupyter): Keras reads it once, and every
+    loader, ours and Keras's own, must agree on one folder.
+    """
+    from keras.src.backend import config  # Keras has no public accessor for its home folder
+
+    return Path(config.keras_home()).expanduser()
 
 
 def sha256_of(path: str | os.PathLike) -> str:

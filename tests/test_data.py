@@ -1,0 +1,135 @@
+import gzip
+import socket
+import struct
+
+import numpy as np
+import pytest
+
+from course_lib import data
+
+
+@pytest.fixture
+def empty_keras_home(tmp_path, monkeypatch):
+    """A fresh, empty Keras cache, as Keras would see with KERAS_HOME pointing at it."""
+    from keras.src.backend import config
+
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection attempt fails, as on a machine without internet."""
+    def refuse(*args, **kwargs):
+        raise OSError("network is unreachable (blocked by the test)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", n) for n in array.shape)
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_read_idx_round_trip(tmp_path):
+    images = np.arange(2 * 3 * 4).reshape(2, 3, 4)
+    write_idx(tmp_path / "x.gz", images)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "x.gz"), images)
+
+
+def test_read_idx_rejects_other_files(tmp_path):
+    path = tmp_path / "bad.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"PK\x03\x04 not idx")
+    with pytest.raises(ValueError, match="not an unsigned-byte IDX file"):
+        data.read_idx(path)
+
+
+def test_read_idx_rejects_truncated_files(tmp_path):
+    path = tmp_path / "short.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 10) + b"\x00" * 3)
+    with pytest.raises(ValueError, match="states shape \\(10,\\) but holds 3 values"):
+        data.read_idx(path)
+
+
+def test_offline_without_cache_names_file_folder_and_fix(empty_keras_home, no_network):
+    with pytest.raises(data.DataUnavailableError) as caught:
+        data.load_mnist()
+    message = str(caught.value)
+    assert "'train-images-idx3-ubyte.gz' is unavailable: it is not in the cache" in message
+    assert f"folder searched: {empty_keras_home / 'datasets' / 'mnist'}" in message
+    assert "fix: copy the file there" in message and "KERAS_HOME" in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no urllib chain shown
+
+
+def test_cached_file_is_used_without_network(empty_keras_home, no_network):
+    folder = empty_keras_home / "datasets" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "f.bin").write_bytes(b"course data")
+    path = data.fetch_file("f.bin", data.sha256_of(folder / "f.bin"), "demo", ("https://example.invalid/",))
+    assert path == folder / "f.bin"
+
+
+def test_corrupt_cached_file_is_reported(empty_keras_home, no_network):
+    folder = empty_keras_home / "datasets" / "mnist"
+    folder.mkdir(parents=True)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"truncated download")
+    with pytest.warns(UserWarning, match="fails its sha256 check"):
+        with pytest.raises(data.DataUnavailableError, match="cached copy failed its sha256 check"):
+            data.fetch_file("t10k-labels-idx1-ubyte.gz", data.MNIST_SHA256["t10k-labels-idx1-ubyte.gz"],
+                            "mnist", data.MNIST_MIRRORS)
+
+
+def test_fashion_mnist_offline_error(empty_keras_home, no_network):
+    with pytest.raises(data.DataUnavailableError, match="Fashion-MNIST is unavailable") as caught:
+        data.load_fashion_mnist()
+    assert "folder searched" in str(caught.value) and "fashion-mnist" in str(caught.value)
+
+
+def test_cache_report_lists_missing_files(empty_keras_home):
+    rows = data.cache_report()
+    assert len(rows) == 8 and {row["status"] for row in rows} == {"missing"}
+
+
+def test_stratified_subset_keeps_class_proportions():
+    y = np.repeat(np.arange(4), [10, 20, 30, 40])
+    x = np.arange(100)
+    x_sub, y_sub = data.stratified_subset(x, y, 50, seed=0)
+    assert np.bincount(y_sub).tolist() == [5, 10, 15, 20]
+    np.testing.assert_array_equal(y[x_sub], y_sub)  # images travel with their labels
+    assert len(data.stratified_subset(x, y, None)[0]) == len(data.stratified_subset(x, y, 500)[0]) == 100
+
+
+def test_stratified_subset_validates():
+    with pytest.raises(ValueError, match="same length"):
+        data.stratified_subset(np.zeros(3), np.zeros(4), 2)
+    with pytest.raises(ValueError, match="at least the number of classes"):
+        data.stratified_subset(np.zeros(10), np.arange(10) % 5, 3)
+
+
+def test_load_splits_rejects_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'.*mnist, fashion_mnist"):
+        data.load_splits("cifar")
+
+
+# The real files: CI fills the Keras cache from the offline copies; online they download once.
+def test_mnist_from_the_real_idx_files():
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
+    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert y_train[:5].tolist() == [5, 0, 4, 1, 9]
+
+
+def test_splits_are_disjoint_scaled_and_stratified():
+    splits = data.load_splits("fashion_mnist", n_train=1_000, n_val=500, n_test=200, seed=3)
+    assert splits.x_train.shape == (1_000, 28, 28) and splits.x_val.shape == (500, 28, 28)
+    assert splits.x_test.shape == (200, 28, 28) and splits.x_train.dtype == np.float32
+    assert 0.0 <= splits.x_train.min() and splits.x_train.max() <= 1.0
+    assert np.bincount(splits.y_train).tolist() == [100] * 10
+    train_rows = {row.tobytes() for row in splits.x_train}
+    assert not any(row.tobytes() in train_rows for row in splits.x_val)
+    assert splits.class_names[0] == "T-shirt/top" and "classes=10" in repr(splits)

@@ -1,0 +1,70 @@
+import json
+
+import pytest
+
+from course_lib import results
+
+
+def record(notebook, profile, **metrics):
+    return {"notebook": notebook, "profile": profile, "backend": "tensorflow", "device": "CPU",
+            "seconds": 12.3, "metrics": metrics}
+
+
+@pytest.mark.parametrize("name", ["accuracy", "mnist_accuracy", "MNIST_mlp_accuracy", "mnist-mlp-accuracy"])
+def test_metric_names_follow_dataset_model_measure(name):
+    with pytest.raises(ValueError, match="snake_case"):
+        results.validate_metrics({name: 0.5})
+
+
+@pytest.mark.parametrize("value", [float("nan"), True, "0.9", None])
+def test_metric_values_are_finite_numbers(value):
+    with pytest.raises(ValueError, match="finite number"):
+        results.validate_metrics({"mnist_mlp_test_accuracy": value})
+
+
+def test_validate_metrics_converts_to_plain_numbers():
+    import numpy as np
+
+    checked = results.validate_metrics({"mnist_mlp_test_accuracy": np.float64(0.25), "mnist_mlp_params": np.int32(3)})
+    assert checked == {"mnist_mlp_test_accuracy": 0.25, "mnist_mlp_params": 3}
+    assert type(checked["mnist_mlp_params"]) is int
+
+
+def test_write_record_without_folder_writes_nothing(monkeypatch):
+    monkeypatch.delenv("COURSE_RESULTS_DIR", raising=False)
+    assert results.write_record(record("01_a", "smoke")) is None
+
+
+def test_write_record_requires_every_key(tmp_path):
+    with pytest.raises(ValueError, match="missing \\['seconds'"):
+        results.write_record({"notebook": "x", "profile": "smoke", "backend": "b", "device": "d"}, tmp_path)
+
+
+def test_round_trip_and_table(tmp_path):
+    smoke, full = tmp_path / "smoke", tmp_path / "full"
+    results.write_record(record("01_a", "smoke", mnist_mlp_test_accuracy=0.9), smoke)
+    results.write_record(record("01_a", "full", mnist_mlp_test_accuracy=0.985, mnist_mlp_fit_seconds=40.25), full)
+    results.write_record(record("02_b", "full", mnist_mlp_params=101_770), full)
+    table = results.results_table([results.load_records(smoke), results.load_records(full)])
+    assert "| 01_a | `mnist_mlp_test_accuracy` | 90.00% | 98.50% |" in table
+    assert "| 01_a | `mnist_mlp_fit_seconds` |  | 40.2 s |" in table
+    assert "| 02_b | `mnist_mlp_params` |  | 101,770 |" in table
+    assert "seconds, smoke (CPU)" in table and "seconds, full (CPU)" in table
+
+
+def test_command_line_prints_markdown(tmp_path, capsys):
+    results.write_record(record("01_a", "full", mnist_mlp_test_accuracy=0.5), tmp_path)
+    assert results.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Results") and "`mnist_mlp_test_accuracy` | 50.00%" in out
+
+
+def test_command_line_reports_missing_folder(tmp_path, capsys):
+    assert results.main([str(tmp_path / "nope")]) == 2
+    assert "no results folder" in capsys.readouterr().err
+
+
+def test_load_records_rejects_foreign_json(tmp_path):
+    (tmp_path / "x.json").write_text(json.dumps({"notebook": "x"}))
+    with pytest.raises(ValueError, match="not a results record"):
+        results.load_records(tmp_path)
