@@ -92,6 +92,26 @@ def device_name() -> str:
     return "CPU"
 
 
+def environment_report() -> list[dict]:
+    """Each package course-lib depends on: the version it needs, the one installed, and whether
+    that satisfies it. Read from the installed package's own metadata (``pyproject.toml``)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    rows = []
+    for spec in metadata.requires("course-lib") or []:
+        requirement = Requirement(spec)
+        try:
+            installed = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        rows.append({"package": requirement.name, "needs": str(requirement.specifier) or "any",
+                     "installed": installed or "missing",
+                     "ok": installed is not None and requirement.specifier.contains(installed, prereleases=True)})
+    return rows
+
+
 def _backend_version() -> str:
     backend = keras.backend.backend()
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)

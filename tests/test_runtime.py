@@ -91,3 +91,9 @@ def test_native_stderr_silenced_hides_descriptor_two(capfd):
 def test_device_name_is_cpu_or_an_accelerator():
     name = runtime.device_name()
     assert name == "CPU" or name.startswith(("GPU", "TPU"))
+
+
+def test_environment_report_covers_the_declared_dependencies():
+    rows = {row["package"]: row for row in runtime.environment_report()}
+    assert {"keras", "numpy", "matplotlib", "scikit-learn"} <= set(rows)
+    assert rows["keras"]["needs"] == ">=3.15" and rows["keras"]["ok"] is True
