@@ -6,6 +6,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
 
 
@@ -27,6 +28,7 @@ def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
         ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
         ax.grid(alpha=0.3)
     if title:

@@ -20,6 +20,16 @@ def test_dense_forward_matches_keras(rng):
                                atol=1e-5)
 
 
+def test_dense_set_weights_checks_shapes(rng):
+    layer = scratch.Dense(2, 3, rng=rng)
+    layer.set_weights([np.ones((2, 3)), np.arange(3.0)])
+    np.testing.assert_array_equal(layer.forward(np.array([[1.0, 1.0]])), [[2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError, match="W must have shape \\(2, 3\\), got \\(3, 2\\)"):
+        layer.set_weights([np.ones((3, 2)), np.zeros(3)])
+    with pytest.raises(ValueError, match="expects \\[W, b\\]"):
+        layer.set_weights([np.ones((2, 3))])
+
+
 @pytest.mark.parametrize("init, check", [
     ("he", lambda w, n_in, n_out: abs(w.std() - np.sqrt(2 / n_in)) < 0.01),
     ("glorot", lambda w, n_in, n_out: np.abs(w).max() <= np.sqrt(6 / (n_in + n_out))),

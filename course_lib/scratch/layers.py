@@ -60,8 +60,9 @@ class Layer(abc.ABC):
 class Dense(Layer):
     """Fully connected layer: ``y = x @ W + b`` with ``W`` of shape (n_in, n_out).
 
-    ``init`` picks the random start: ``"he"`` (normal, std sqrt(2 / n_in), for ReLU nets) or
-    ``"glorot"`` (uniform in +-sqrt(6 / (n_in + n_out)), Keras's default, for sigmoid and tanh).
+    ``init`` picks the random start: ``"he"`` (normal, std sqrt(2 / n_in), for ReLU nets; Keras's
+    ``he_normal`` truncates the same normal at two standard deviations) or ``"glorot"`` (uniform in
+    +-sqrt(6 / (n_in + n_out)), Keras's default, for sigmoid and tanh).
     Random, not zero: identical weights would get identical gradients and never differ.
     """
 
@@ -80,6 +81,16 @@ class Dense(Layer):
             raise ValueError(f"unknown init {init!r}: use 'he' or 'glorot'")
         self.params = {"W": weights, "b": np.zeros(n_out)}
         self._x = None
+
+    def set_weights(self, weights) -> None:
+        """Replace ``[W, b]`` (the order Keras's ``Dense.set_weights`` uses), checking their shapes."""
+        if len(weights) != 2:
+            raise ValueError(f"set_weights expects [W, b], got {len(weights)} arrays")
+        for key, value in zip(("W", "b"), weights):
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape != self.params[key].shape:
+                raise ValueError(f"{key} must have shape {self.params[key].shape}, got {value.shape}")
+            self.params[key] = value.copy()
 
     def forward(self, x):
         self._x = check_batch(x, "Dense input", self.params["W"].shape[0])
@@ -162,7 +173,10 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """ReLU with a small fixed slope ``alpha`` for negative inputs, so no unit's gradient is 0."""
+    """ReLU with a small fixed slope ``alpha`` for negative inputs, so no unit's gradient is 0.
+
+    The default 0.01 is the common textbook choice; ``keras.layers.LeakyReLU`` defaults to 0.3.
+    """
 
     def __init__(self, alpha: float = 0.01):
         super().__init__()
@@ -178,7 +192,10 @@ class LeakyReLU(Activation):
 
 
 class PReLU(Activation):
-    """Parametric ReLU: like Leaky ReLU, but each unit learns its own negative slope ``alpha``."""
+    """Parametric ReLU: like Leaky ReLU, but each unit learns its own negative slope ``alpha``.
+
+    Starts at 0.25 as in He et al. (2015); ``keras.layers.PReLU`` starts its slopes at 0.
+    """
 
     def __init__(self, n_features: int, alpha: float = 0.25):
         super().__init__()

@@ -80,8 +80,10 @@ def fit(model: Sequential, loss: Loss, optimizer: SGD, x, y, *, epochs: int, bat
         validation_data=None, rng: np.random.Generator | None = None, verbose: bool = True) -> dict:
     """Mini-batch training: each epoch shuffles, then per batch forward, loss, backward, step.
 
-    Returns a Keras-style history dict (``loss``, ``accuracy``, ``val_loss``, ...) with one
-    value per epoch, measured after the epoch on the whole set.
+    Returns a Keras-style history dict (``loss``, ``accuracy``, ``val_loss``, ...) with one value
+    per epoch. As in Keras, the training figures are running averages over the epoch's batches
+    (each batch scored just before its update) and the validation figures are measured after
+    the epoch, so the curves of both can be compared directly.
     """
     x = check_batch(x)
     y = np.asarray(y)
@@ -94,12 +96,18 @@ def fit(model: Sequential, loss: Loss, optimizer: SGD, x, y, *, epochs: int, bat
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
         order = rng.permutation(len(x))
+        total_loss, correct = 0.0, 0
         for start in range(0, len(x), batch_size):
             batch = order[start:start + batch_size]
-            loss.forward(model.forward(x[batch]), y[batch])
+            out = model.forward(x[batch])
+            total_loss += loss.forward(out, y[batch]) * len(batch)
+            if y.ndim == 1:
+                correct += int(np.sum(out.argmax(axis=1) == y[batch]))
             model.backward(loss.backward())
             optimizer.step(model)
-        scores = evaluate(model, loss, x, y)
+        scores = {"loss": total_loss / len(x)}
+        if y.ndim == 1:
+            scores["accuracy"] = correct / len(x)
         if validation_data is not None:
             scores.update({f"val_{k}": v for k, v in evaluate(model, loss, *validation_data).items()})
         for key, value in scores.items():
