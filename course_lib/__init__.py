@@ -2,12 +2,12 @@
 
 Import it before Keras in a notebook: it loads Keras with TensorFlow's native start-up logging
 silenced. Modules: ``runtime`` (setup, profiles, seeds), ``data`` (datasets and splits),
-``results`` (recorded metrics), ``plots``, ``checks`` (exercise tests) and ``scratch``
-(the NumPy reference implementations).
+``plots``, ``checks`` (exercise tests), ``scratch`` (the NumPy reference implementations) and
+``results`` (recorded metrics; imported on use, as ``python -m course_lib.results`` runs it).
 """
 from course_lib import runtime  # first: it imports Keras quietly
-from course_lib import checks, data, plots, results, scratch
+from course_lib import checks, data, plots, scratch
 from course_lib.runtime import Run, setup
 
 __version__ = "0.1.0"
-__all__ = ["Run", "checks", "data", "plots", "results", "runtime", "scratch", "setup"]
+__all__ = ["Run", "checks", "data", "plots", "runtime", "scratch", "setup"]
