@@ -105,9 +105,10 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = Tr
     image = ax.imshow(shown, cmap="Blues", vmin=0)
     fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of the true class" if normalize else "count")
     for (i, j), value in np.ndenumerate(shown):
-        if matrix[i, j]:
-            ax.text(j, i, f"{value:.2f}" if normalize else str(value), ha="center", va="center",
-                    fontsize=7, color="white" if value > 0.5 * shown.max() else "black")
+        label = f"{value:.2f}" if normalize else str(value)
+        if matrix[i, j] and label != "0.00":  # fractions that round to zero would only be clutter
+            ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                    color="white" if value > 0.5 * shown.max() else "black")
     ax.set_xticks(range(n_classes), names, rotation=45, ha="right")
     ax.set_yticks(range(n_classes), names)
     ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix")

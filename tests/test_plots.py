@@ -69,5 +69,7 @@ def test_confusion_matrix_rows_are_true_classes():
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
     counts = plots.plot_confusion_matrix([0, 0, 1], [0, 1, 1], normalize=False).axes[0].images[0].get_array()
     np.testing.assert_array_equal(counts, [[1, 1], [0, 1]])
+    rare = plots.plot_confusion_matrix([0] * 999 + [1], [0] * 998 + [1, 1]).axes[0]
+    assert sorted(text.get_text() for text in rare.texts) == ["1.00", "1.00"]  # the 0.001 is not printed
     with pytest.raises(ValueError, match="1-D label arrays"):
         plots.plot_confusion_matrix([0, 1], [0])
