@@ -1,5 +1,6 @@
-"""The course's recurring figures: training curves, image grids, 2-D decision boundaries and
-confusion matrices. Each function draws one figure and returns it."""
+"""The course's recurring figures: training curves, image grids, misclassified examples, 2-D
+decision boundaries, confusion matrices, convolution filters and feature maps. Each function
+draws one figure and returns it."""
 from __future__ import annotations
 
 import math
@@ -112,5 +113,78 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = Tr
     ax.set_xticks(range(n_classes), names, rotation=45, ha="right")
     ax.set_yticks(range(n_classes), names)
     ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix")
+    fig.tight_layout()
+    return fig
+
+
+def plot_misclassified(images, labels, predictions, class_names=None, n: int = 16, ncols: int = 8,
+                       title: str | None = None):
+    """The first ``n`` images whose prediction is wrong, titled "true → predicted"."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if labels.shape != predictions.shape:
+        raise ValueError(f"labels and predictions must match, got shapes {labels.shape} and {predictions.shape}")
+    wrong = np.flatnonzero(labels != predictions)[:n]
+    if len(wrong) == 0:
+        raise ValueError("there are no misclassified examples to show")
+    return plot_image_grid(np.asarray(images)[wrong], labels[wrong], predictions[wrong], class_names, ncols,
+                           title or f"misclassified: {len(wrong)} of {int(np.sum(labels != predictions))} errors shown")
+
+
+def _grid(count: int, ncols: int, cell: float = 1.3):
+    ncols = min(ncols, count)
+    nrows = math.ceil(count / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + 0.4), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes.flat
+
+
+def plot_filters(kernel, ncols: int = 8, title: str | None = None):
+    """Each filter of a convolution kernel (height, width, in_channels, filters) as a small image.
+
+    Three input channels are shown in colour (each filter rescaled to [0, 1]); otherwise the
+    filter is averaged over its input channels and drawn blue (negative) to red (positive).
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim != 4:
+        raise ValueError(f"kernel must be 4-D (height, width, in_channels, filters), got shape {kernel.shape}")
+    fig, axes = _grid(kernel.shape[3], ncols)
+    for index, ax in zip(range(kernel.shape[3]), axes):
+        weights = kernel[..., index]
+        if weights.shape[2] == 3:
+            span = weights.max() - weights.min()
+            ax.imshow((weights - weights.min()) / (span if span > 0 else 1.0))
+        else:
+            mean = weights.mean(axis=2)
+            limit = np.abs(mean).max() or 1.0
+            ax.imshow(mean, cmap="bwr", vmin=-limit, vmax=limit)
+        ax.set_title(str(index), fontsize=8)
+    fig.suptitle(title or f"{kernel.shape[3]} filters, {kernel.shape[0]}x{kernel.shape[1]}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(model, layer_name: str, image, ncols: int = 8, max_maps: int = 32,
+                      title: str | None = None):
+    """The output channels ("feature maps") of one layer of ``model`` for a single input image."""
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"model has no layer {layer_name!r}; its layers are {names}")
+    image = np.asarray(image, dtype=np.float32)
+    expected = tuple(model.inputs[0].shape[1:])
+    if image.shape != expected:
+        raise ValueError(f"image must have the model's input shape {expected}, got {image.shape}")
+    probe = keras.Model(model.input, model.get_layer(layer_name).output)
+    maps = keras.ops.convert_to_numpy(probe(image[None], training=False))[0]
+    if maps.ndim != 3:
+        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not (height, width, channels) maps")
+    count = min(maps.shape[-1], max_maps)
+    fig, axes = _grid(count, ncols)
+    for index, ax in zip(range(count), axes):
+        ax.imshow(maps[..., index], cmap="viridis")
+        ax.set_title(str(index), fontsize=8)
+    fig.suptitle(title or f"{layer_name}: {count} of {maps.shape[-1]} feature maps, {maps.shape[0]}x{maps.shape[1]}")
     fig.tight_layout()
     return fig

@@ -73,3 +73,35 @@ def test_confusion_matrix_rows_are_true_classes():
     assert sorted(text.get_text() for text in rare.texts) == ["1.00", "1.00"]  # the 0.001 is not printed
     with pytest.raises(ValueError, match="1-D label arrays"):
         plots.plot_confusion_matrix([0, 1], [0])
+
+
+def test_misclassified_shows_only_errors():
+    images = np.arange(5 * 4 * 4).reshape(5, 4, 4)
+    fig = plots.plot_misclassified(images, [0, 1, 2, 3, 4], [0, 2, 2, 1, 4], n=8)
+    assert sorted(ax.get_title() for ax in fig.axes if ax.get_title()) == ["1 → 2", "3 → 1"]
+    with pytest.raises(ValueError, match="no misclassified"):
+        plots.plot_misclassified(images, [0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+
+
+def test_filters_grey_and_colour():
+    grey = plots.plot_filters(np.random.default_rng(0).normal(size=(5, 5, 1, 6)), ncols=3)
+    assert len([ax for ax in grey.axes if ax.images]) == 6 and "6 filters, 5x5" in grey._suptitle.get_text()
+    colour = plots.plot_filters(np.random.default_rng(0).normal(size=(3, 3, 3, 2)))
+    assert colour.axes[0].images[0].get_array().shape == (3, 3, 3)
+    with pytest.raises(ValueError, match="kernel must be 4-D"):
+        plots.plot_filters(np.zeros((3, 3, 2)))
+
+
+def test_feature_maps_of_a_named_layer():
+    from course_lib import models
+
+    model = models.lenet5()
+    fig = plots.plot_feature_maps(model, "C1", np.zeros((28, 28, 1)))
+    assert len([ax for ax in fig.axes if ax.images]) == 6
+    assert fig.axes[0].images[0].get_array().shape == (28, 28)
+    with pytest.raises(ValueError, match="no layer 'conv1'.*'C1'"):
+        plots.plot_feature_maps(model, "conv1", np.zeros((28, 28, 1)))
+    with pytest.raises(ValueError, match="input shape \\(28, 28, 1\\)"):
+        plots.plot_feature_maps(model, "C1", np.zeros((28, 28)))
+    with pytest.raises(ValueError, match="not \\(height, width, channels\\) maps"):
+        plots.plot_feature_maps(model, "F6", np.zeros((28, 28, 1)))

@@ -15,12 +15,18 @@ import abc
 import numpy as np
 
 
-def check_batch(x, name: str = "x", features: int | None = None) -> np.ndarray:
-    """Return ``x`` as an array after checking it is a floating-point ``(batch, features)`` batch."""
+def check_float(x, name: str = "x") -> np.ndarray:
+    """Return ``x`` as an array after checking it holds floating-point numbers."""
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name} must hold floating-point numbers, got dtype {x.dtype}; "
                          f"convert it with {name}.astype(np.float64)")
+    return x
+
+
+def check_batch(x, name: str = "x", features: int | None = None) -> np.ndarray:
+    """Return ``x`` as an array after checking it is a floating-point ``(batch, features)`` batch."""
+    x = check_float(x, name)
     if x.ndim != 2:
         raise ValueError(f"{name} must be 2-D (batch, features), got shape {x.shape}; "
                          "flatten images with x.reshape(len(x), -1)")
@@ -104,7 +110,11 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """An element-wise activation ``a = f(z)``: backward multiplies by ``f'(z)`` (chain rule)."""
+    """An element-wise activation ``a = f(z)``: backward multiplies by ``f'(z)`` (chain rule).
+
+    Works on any batch shape: (batch, features) after a dense layer, (batch, height, width,
+    channels) after a convolution.
+    """
 
     def __init__(self):
         super().__init__()
@@ -119,7 +129,7 @@ class Activation(Layer):
         """f'(z), element-wise."""
 
     def forward(self, z):
-        self._z = check_batch(z, f"{type(self).__name__} input")
+        self._z = check_float(z, f"{type(self).__name__} input")
         return self.function(self._z)
 
     def backward(self, grad_output):
@@ -192,7 +202,8 @@ class LeakyReLU(Activation):
 
 
 class PReLU(Activation):
-    """Parametric ReLU: like Leaky ReLU, but each unit learns its own negative slope ``alpha``.
+    """Parametric ReLU: like Leaky ReLU, but each unit (or channel: the last axis) learns its own
+    negative slope ``alpha``.
 
     Starts at 0.25 as in He et al. (2015); ``keras.layers.PReLU`` starts its slopes at 0.
     """
@@ -208,12 +219,16 @@ class PReLU(Activation):
         return np.where(np.asarray(z) > 0, 1.0, self.params["alpha"])
 
     def forward(self, z):
-        check_batch(z, "PReLU input", len(self.params["alpha"]))
+        z = check_float(z, "PReLU input")
+        if z.shape[-1] != len(self.params["alpha"]):
+            raise ValueError(f"PReLU input must have {len(self.params['alpha'])} features on its last axis, "
+                             f"got shape {z.shape}")
         return super().forward(z)
 
     def backward(self, grad_output):
         grad_input = super().backward(grad_output)
-        self.grads = {"alpha": np.sum(grad_output * np.minimum(self._z, 0.0), axis=0)}
+        per_entry = grad_output * np.minimum(self._z, 0.0)
+        self.grads = {"alpha": per_entry.reshape(-1, per_entry.shape[-1]).sum(axis=0)}
         return grad_input
 
 
