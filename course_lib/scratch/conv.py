@@ -142,6 +142,7 @@ class Conv2D(Layer):
         self.stride = _pair(stride, "stride")
         self.padding = padding
         self._cache = None
+        self._windows = None
 
     def forward(self, x):
         x = check_images(x, "Conv2D input", self.params["W"].shape[2])
