@@ -2,16 +2,21 @@
 
 MNIST comes from its original IDX files through ``keras.utils.get_file`` with each file's
 sha256, so the same call downloads when online and reads the verified cache offline.
-Fashion-MNIST comes through ``keras.datasets.fashion_mnist``. Both cache under
+Fashion-MNIST and CIFAR-10 come through ``keras.datasets``. They cache under
 ``$KERAS_HOME/datasets/`` (default ``~/.keras/datasets/``); see the README's "Working offline".
+Without internet and without Keras's CIFAR-10 archive, a JPEG subset of CIFAR-10 stands in (see
+:func:`load_cifar10`); photo folders and that subset live in the course data folder
+(:func:`course_data_dir`).
 """
 from __future__ import annotations
 
 import dataclasses
 import gzip
 import hashlib
+import io
 import os
 import warnings
+import zipfile
 from pathlib import Path
 
 import keras
@@ -41,8 +46,15 @@ FASHION_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
     "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
 }
+CIFAR10_SUBSET_ZIP = "images/cifar10-jpeg-subset.zip"
+CIFAR10_SUBSET_SHA256 = "045aa81ac607b156c147f96f9585a048525d778c4c9957aaba69c2ddb2ce17ad"
+CIFAR10_SOURCES = {
+    "keras": "CIFAR-10 (keras.datasets.cifar10)",
+    "jpeg-subset": "CIFAR-10 offline stand-in: JPEG subset, 1,000 training images per class",
+}
 CLASS_NAMES = {
     "mnist": tuple(str(digit) for digit in range(10)),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
     "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
 }
@@ -60,6 +72,17 @@ def keras_cache_dir() -> Path:
     from keras.src.backend import config  # Keras has no public accessor for its home folder
 
     return Path(config.keras_home()).expanduser()
+
+
+def course_data_dir() -> Path:
+    """The folder with the course's other offline data (``images/``, ``audio/``).
+
+    ``$COURSE_DATA_DIR`` when set (CI points it at the shared offline copies), else the Keras
+    cache's ``datasets/`` folder, so that one ``~/.keras`` can hold everything.
+    """
+    if os.environ.get("COURSE_DATA_DIR"):
+        return Path(os.environ["COURSE_DATA_DIR"]).expanduser()
+    return keras_cache_dir() / "datasets"
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -145,7 +168,70 @@ def load_fashion_mnist():
         ) from None
 
 
-LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist}
+def load_cifar10_subset():
+    """The offline CIFAR-10 stand-in: ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays.
+
+    Reads ``<course data>/images/cifar10-jpeg-subset.zip`` (1,000 training images per class and the
+    10,000 test images, re-encoded as JPEG, so slightly blurred), checked against its sha256.
+    Labels follow CIFAR-10's order (:data:`CLASS_NAMES` ``["cifar10"]``).
+    """
+    from PIL import Image  # Pillow comes with matplotlib; only this loader needs it
+
+    path = course_data_dir() / CIFAR10_SUBSET_ZIP
+    if not path.exists():
+        raise DataUnavailableError(
+            f"the CIFAR-10 JPEG subset is unavailable: {path} does not exist.\n"
+            f"  fix: set COURSE_DATA_DIR to a folder holding {CIFAR10_SUBSET_ZIP} (the course's "
+            "offline data), or use the real CIFAR-10 with COURSE_CIFAR10=keras and an internet "
+            "connection.")
+    if sha256_of(path) != CIFAR10_SUBSET_SHA256:
+        raise DataUnavailableError(f"{path} fails its sha256 check (expected {CIFAR10_SUBSET_SHA256}): "
+                                   "copy it again from the course's offline data.")
+    index = {name: label for label, name in enumerate(CLASS_NAMES["cifar10"])}
+    split = {"train": ([], []), "test": ([], [])}
+    with zipfile.ZipFile(path) as archive:
+        for member in sorted(archive.namelist()):
+            parts = member.split("/")  # cifar10-jpeg/<split>/<class>/NNNN.jpg
+            if not member.endswith(".jpg") or len(parts) != 4:
+                continue
+            image = Image.open(io.BytesIO(archive.read(member))).convert("RGB")
+            split[parts[1]][0].append(np.asarray(image))
+            split[parts[1]][1].append(index[parts[2]])
+    return tuple((np.stack(images), np.array(labels, dtype=np.uint8)) for images, labels in split.values())
+
+
+def cifar10_source() -> str:
+    """Which CIFAR-10 :func:`load_cifar10` reads: ``"keras"`` or ``"jpeg-subset"``.
+
+    The setting ``COURSE_CIFAR10`` chooses: ``keras`` (the real dataset, downloaded once by
+    ``keras.datasets.cifar10``), ``jpeg-subset`` (the offline stand-in), or ``auto`` (the default:
+    the real one when Keras's cache has it or it can be downloaded, else the stand-in).
+    """
+    choice = os.environ.get("COURSE_CIFAR10", "auto")
+    if choice not in (*CIFAR10_SOURCES, "auto"):
+        raise ValueError(f"COURSE_CIFAR10 must be one of keras, jpeg-subset, auto; got {choice!r}")
+    return choice
+
+
+def load_cifar10():
+    """CIFAR-10 as ``((x_train, y_train), (x_test, y_test), source)``: uint8 images (n, 32, 32, 3),
+    labels (n,), and the key of :data:`CIFAR10_SOURCES` that says which data it is."""
+    choice = cifar10_source()
+    if choice != "jpeg-subset":
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+            return (x_train, y_train.ravel()), (x_test, y_test.ravel()), "keras"
+        except Exception as error:  # no network and no cached archive
+            if choice == "keras":
+                raise DataUnavailableError(
+                    f"CIFAR-10 is unavailable: not in {keras_cache_dir() / 'datasets'} and could not "
+                    f"be downloaded ({error}).\n  fix: connect to the internet, or set "
+                    "COURSE_CIFAR10=jpeg-subset to use the offline stand-in.") from None
+    train, test = load_cifar10_subset()
+    return train, test, "jpeg-subset"
+
+
+LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": load_cifar10}
 
 
 def cache_report() -> list[dict]:
@@ -189,27 +275,35 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: tuple[str, ...]
+    source: str = ""  # what the data is, when a stand-in may replace the real dataset
 
     def __repr__(self) -> str:
+        source = f", source={self.source!r}" if self.source else ""
         return (f"Splits(train={self.x_train.shape}, val={self.x_val.shape}, "
-                f"test={self.x_test.shape}, classes={len(self.class_names)})")
+                f"test={self.x_test.shape}, classes={len(self.class_names)}{source})")
 
 
 def load_splits(name: str, n_train: int | None = None, n_val: int = 5000,
                 n_test: int | None = None, seed: int = 0) -> Splits:
-    """Load ``name`` (``"mnist"`` or ``"fashion_mnist"``) and split it for training.
+    """Load ``name`` (``"mnist"``, ``"fashion_mnist"`` or ``"cifar10"``) and split it for training.
 
     The validation set is ``n_val`` images held out of the official training set (stratified),
     the test set is the official one. ``n_train`` and ``n_test`` take stratified subsets: the
-    smoke profile's small, balanced samples. Pixels are scaled to [0, 1].
+    smoke profile's small, balanced samples. Pixels are scaled to [0, 1]. For CIFAR-10,
+    ``source`` says whether the real dataset or the offline stand-in was loaded.
     """
     if name not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(LOADERS)}")
-    (x_train, y_train), (x_test, y_test) = LOADERS[name]()
+    loaded = LOADERS[name]()
+    (x_train, y_train), (x_test, y_test) = loaded[:2]
+    source = CIFAR10_SOURCES[loaded[2]] if name == "cifar10" else ""
+    if n_val >= len(y_train):
+        raise ValueError(f"n_val={n_val} leaves no training images: {name} has {len(y_train):,} "
+                         f"({source or 'official training set'})")
     x_train, x_val, y_train, y_val = train_test_split(
         x_train, y_train, test_size=n_val, stratify=y_train, random_state=seed)
     x_train, y_train = stratified_subset(x_train, y_train, n_train, seed)
     x_test, y_test = stratified_subset(x_test, y_test, n_test, seed)
     pixels = [x.astype(np.float32) / 255.0 for x in (x_train, x_val, x_test)]
     labels = [y.astype(np.int64) for y in (y_train, y_val, y_test)]
-    return Splits(pixels[0], labels[0], pixels[1], labels[1], pixels[2], labels[2], CLASS_NAMES[name])
+    return Splits(pixels[0], labels[0], pixels[1], labels[1], pixels[2], labels[2], CLASS_NAMES[name], source)

@@ -1,6 +1,8 @@
 import gzip
+import io
 import socket
 import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -111,8 +113,55 @@ def test_stratified_subset_validates():
 
 
 def test_load_splits_rejects_unknown_dataset():
-    with pytest.raises(ValueError, match="unknown dataset 'cifar'.*mnist, fashion_mnist"):
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'.*mnist, fashion_mnist, cifar10"):
         data.load_splits("cifar")
+
+
+@pytest.fixture
+def tiny_cifar_subset(tmp_path, monkeypatch):
+    """A course data folder whose CIFAR-10 subset holds 3 training and 2 test JPEGs."""
+    from PIL import Image
+
+    path = tmp_path / data.CIFAR10_SUBSET_ZIP
+    path.parent.mkdir(parents=True)
+    members = {"train/cat/0000.jpg": 40, "train/airplane/0000.jpg": 120, "train/truck/0000.jpg": 200,
+               "test/frog/0000.jpg": 80, "test/cat/0001.jpg": 160}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, grey in members.items():
+            buffer = io.BytesIO()
+            Image.new("RGB", (32, 32), (grey,) * 3).save(buffer, format="JPEG")
+            archive.writestr(f"cifar10-jpeg/{name}", buffer.getvalue())
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "CIFAR10_SUBSET_SHA256", data.sha256_of(path))
+    return path
+
+
+def test_cifar10_subset_reads_images_and_labels_in_cifar_order(tiny_cifar_subset):
+    (x_train, y_train), (x_test, y_test) = data.load_cifar10_subset()
+    assert x_train.shape == (3, 32, 32, 3) and x_train.dtype == np.uint8 and x_test.shape == (2, 32, 32, 3)
+    assert y_train.tolist() == [0, 3, 9] and y_test.tolist() == [3, 6]  # airplane, cat, truck; cat, frog
+    assert abs(int(x_train[0].mean()) - 120) <= 2  # JPEG is lossy, but not by much on a flat image
+
+
+def test_cifar10_falls_back_to_the_subset_offline(tiny_cifar_subset, empty_keras_home, no_network, monkeypatch):
+    monkeypatch.delenv("COURSE_CIFAR10", raising=False)
+    train, test, source = data.load_cifar10()
+    assert source == "jpeg-subset" and train[0].shape == (3, 32, 32, 3)
+    monkeypatch.setenv("COURSE_CIFAR10", "keras")
+    with pytest.raises(data.DataUnavailableError, match="COURSE_CIFAR10=jpeg-subset"):
+        data.load_cifar10()
+    monkeypatch.setenv("COURSE_CIFAR10", "cifar100")
+    with pytest.raises(ValueError, match="keras, jpeg-subset, auto"):
+        data.load_cifar10()
+
+
+def test_cifar10_subset_missing_or_corrupt_says_how_to_fix(tiny_cifar_subset, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "CIFAR10_SUBSET_SHA256", "0" * 64)
+    with pytest.raises(data.DataUnavailableError, match="fails its sha256 check"):
+        data.load_cifar10_subset()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(data.DataUnavailableError, match="set COURSE_DATA_DIR"):
+        data.load_cifar10_subset()
 
 
 # The real files: CI fills the Keras cache from the offline copies; online they download once.
@@ -133,3 +182,13 @@ def test_splits_are_disjoint_scaled_and_stratified():
     train_rows = {row.tobytes() for row in splits.x_train}
     assert not any(row.tobytes() in train_rows for row in splits.x_val)
     assert splits.class_names[0] == "T-shirt/top" and "classes=10" in repr(splits)
+
+
+def test_cifar10_splits_from_the_offline_subset(monkeypatch):
+    monkeypatch.setenv("COURSE_CIFAR10", "jpeg-subset")
+    splits = data.load_splits("cifar10", n_val=1_000, n_test=500)
+    assert splits.x_train.shape == (9_000, 32, 32, 3) and splits.x_val.shape == (1_000, 32, 32, 3)
+    assert np.bincount(splits.y_test).tolist() == [50] * 10 and splits.class_names[3] == "cat"
+    assert "stand-in" in splits.source and "stand-in" in repr(splits)
+    with pytest.raises(ValueError, match="n_val=10000 leaves no training images"):
+        data.load_splits("cifar10", n_val=10_000)
