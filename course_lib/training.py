@@ -149,7 +149,7 @@ def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[
     TensorFlow backend only (it uses ``tf.GradientTape``).
     """
     if keras.backend.backend() != "tensorflow":
-        raise NotImplementedError(f"gradient_norms uses tf.GradientTape and needs the TensorFlow backend; "
+        raise RuntimeError(f"gradient_norms uses tf.GradientTape and needs the TensorFlow backend; "
                                   f"Keras runs on {keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow)")
     import tensorflow as tf
 
