@@ -16,7 +16,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from course_lib.data import DataUnavailableError, keras_cache_dir
+from course_lib.data import DataUnavailableError, course_data_dir, keras_cache_dir
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
 HYMENOPTERA = "hymenoptera_data"
@@ -163,21 +163,20 @@ def count_params(weights) -> int:
 
 
 def find_image_folder(folder: str | os.PathLike | None = None, name: str = HYMENOPTERA) -> Path:
-    """The photo folder to use: ``folder`` if given, else ``$COURSE_DATA_DIR/images/<name>``.
+    """The photo folder to use: ``folder`` if given, else ``images/<name>`` in the course data
+    folder (:func:`course_lib.data.course_data_dir`: ``$COURSE_DATA_DIR``, else the Keras cache's
+    ``datasets/``).
 
     Raises :class:`DataUnavailableError` saying where it looked and how to get the photos.
     """
     if folder is not None:
         candidate, how = Path(folder).expanduser(), "the folder given"
-    elif os.environ.get(DATA_DIR_ENV):
-        candidate, how = Path(os.environ[DATA_DIR_ENV]) / "images" / name, f"${DATA_DIR_ENV}/images/{name}"
     else:
-        candidate, how = None, f"${DATA_DIR_ENV} is not set"
-    if candidate is not None and candidate.is_dir():
+        candidate, how = course_data_dir() / "images" / name, "the course data folder"
+    if candidate.is_dir():
         return candidate
-    where = f"{how}: {candidate} is not a folder" if candidate is not None else how
     raise DataUnavailableError(
-        f"the image folder {name!r} was not found ({where}).\n"
+        f"the image folder {name!r} was not found ({how}: {candidate} is not a folder).\n"
         f"  fix: download and unzip {HYMENOPTERA_URL if name == HYMENOPTERA else 'the photos'}, then pass "
         f"the unzipped folder (it holds train/ and val/) as the folder argument, or set {DATA_DIR_ENV} "
         f"to a folder holding images/{name}/."

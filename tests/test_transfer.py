@@ -126,9 +126,14 @@ def test_find_image_folder(tmp_path, monkeypatch):
     with pytest.raises(data.DataUnavailableError, match="hymenoptera_data.zip") as caught:
         transfer.find_image_folder(tmp_path / "nowhere")
     assert "is not a folder" in str(caught.value)
-    monkeypatch.delenv("COURSE_DATA_DIR")
-    with pytest.raises(data.DataUnavailableError, match="COURSE_DATA_DIR is not set"):
+    monkeypatch.delenv("COURSE_DATA_DIR")  # then the Keras cache's datasets/ folder is the course data folder
+    from keras.src.backend import config
+
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "keras"))
+    with pytest.raises(data.DataUnavailableError, match="course data folder: .*keras/datasets/images/hymenoptera_data"):
         transfer.find_image_folder()
+    (tmp_path / "keras" / "datasets" / "images" / "hymenoptera_data").mkdir(parents=True)
+    assert transfer.find_image_folder() == tmp_path / "keras" / "datasets" / "images" / "hymenoptera_data"
 
 
 def write_pngs(folder, counts):
