@@ -1,6 +1,5 @@
 import gzip
 import io
-import socket
 import struct
 import zipfile
 
@@ -8,25 +7,6 @@ import numpy as np
 import pytest
 
 from course_lib import data
-
-
-@pytest.fixture
-def empty_keras_home(tmp_path, monkeypatch):
-    """A fresh, empty Keras cache, as Keras would see with KERAS_HOME pointing at it."""
-    from keras.src.backend import config
-
-    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every connection attempt fails, as on a machine without internet."""
-    def refuse(*args, **kwargs):
-        raise OSError("network is unreachable (blocked by the test)")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def write_idx(path, array):

@@ -1,6 +1,5 @@
 """course_lib.transfer on tiny inputs: untrained backbones (weights=None), a few generated PNGs."""
 import shutil
-import socket
 
 import keras
 import numpy as np
@@ -9,25 +8,6 @@ import pytest
 from course_lib import data, transfer
 
 WEIGHTS = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"
-
-
-@pytest.fixture
-def empty_keras_home(tmp_path, monkeypatch):
-    """A fresh, empty Keras cache, as Keras would see with KERAS_HOME pointing at it."""
-    from keras.src.backend import config
-
-    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "keras"))
-    return tmp_path / "keras"
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every connection attempt fails, as on a machine without internet."""
-    def refuse(*args, **kwargs):
-        raise OSError("network is unreachable (blocked by the test)")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +98,7 @@ def test_cached_weights_load_offline(empty_keras_home, no_network):
     assert backbone.name == "backbone" and tuple(backbone.output.shape) == (None, 7, 7, 1280)
 
 
-def test_find_image_folder(tmp_path, monkeypatch):
+def test_find_image_folder(tmp_path, empty_keras_home, monkeypatch):
     assert transfer.find_image_folder(tmp_path) == tmp_path
     (tmp_path / "images" / "hymenoptera_data").mkdir(parents=True)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
@@ -127,13 +107,10 @@ def test_find_image_folder(tmp_path, monkeypatch):
         transfer.find_image_folder(tmp_path / "nowhere")
     assert "is not a folder" in str(caught.value)
     monkeypatch.delenv("COURSE_DATA_DIR")  # then the Keras cache's datasets/ folder is the course data folder
-    from keras.src.backend import config
-
-    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "keras"))
     with pytest.raises(data.DataUnavailableError, match="course data folder: .*keras/datasets/images/hymenoptera_data"):
         transfer.find_image_folder()
-    (tmp_path / "keras" / "datasets" / "images" / "hymenoptera_data").mkdir(parents=True)
-    assert transfer.find_image_folder() == tmp_path / "keras" / "datasets" / "images" / "hymenoptera_data"
+    (empty_keras_home / "datasets" / "images" / "hymenoptera_data").mkdir(parents=True)
+    assert transfer.find_image_folder() == empty_keras_home / "datasets" / "images" / "hymenoptera_data"
 
 
 def write_pngs(folder, counts):
