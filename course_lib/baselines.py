@@ -6,7 +6,7 @@ vector machines on raw pixels, and an SVM on hand-made HOG features. Each builde
 ``(n, height, width, 3)`` for colour, exactly as :func:`course_lib.data.load_splits` returns them,
 so a baseline and a Keras model are fitted and scored on the same arrays.
 :func:`evaluate_baseline` fits one and measures accuracy, time and size; :func:`grid_search` tunes
-one by cross-validation; :func:`shift_images` moves test images by whole pixels (lessons 08 and 13).
+one by cross-validation. Test images are shifted with :func:`course_lib.data.shift_images`.
 """
 from __future__ import annotations
 
@@ -192,25 +192,3 @@ def grid_search(model, param_grid: dict, x, y, cv: int = 3, n_jobs: int = 1, see
     search = GridSearchCV(model, param_grid, cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
                           n_jobs=n_jobs)
     return search.fit(_check_images(x, "x"), np.asarray(y))
-
-
-def shift_images(images, dx: int, dy: int) -> np.ndarray:
-    """Move each image ``dx`` pixels right and ``dy`` down (negative: left, up), filling with zeros.
-
-    Whatever leaves the frame is lost and the uncovered border is black (the background of MNIST);
-    nothing wraps around to the other side, as ``np.roll`` would, which would paste the digit's
-    edge onto the opposite border. Works on ``(n, height, width)`` and ``(n, height, width, channels)``.
-    """
-    images = _check_images(images, any_channels=True)
-    if not all(isinstance(step, (int, np.integer)) and not isinstance(step, bool) for step in (dx, dy)):
-        raise ValueError(f"dx and dy must be whole numbers of pixels, got dx={dx!r}, dy={dy!r}")
-    height, width = images.shape[1:3]
-    shifted = np.zeros_like(images)
-    if abs(dx) >= width or abs(dy) >= height:
-        return shifted
-    rows_to = slice(max(dy, 0), height + min(dy, 0))
-    rows_from = slice(max(-dy, 0), height + min(-dy, 0))
-    cols_to = slice(max(dx, 0), width + min(dx, 0))
-    cols_from = slice(max(-dx, 0), width + min(-dx, 0))
-    shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
-    return shifted

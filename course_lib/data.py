@@ -307,3 +307,27 @@ def load_splits(name: str, n_train: int | None = None, n_val: int = 5000,
     pixels = [x.astype(np.float32) / 255.0 for x in (x_train, x_val, x_test)]
     labels = [y.astype(np.int64) for y in (y_train, y_val, y_test)]
     return Splits(pixels[0], labels[0], pixels[1], labels[1], pixels[2], labels[2], CLASS_NAMES[name], source)
+
+
+def shift_images(images, dx: int, dy: int) -> np.ndarray:
+    """Move each image ``dx`` pixels right and ``dy`` down (negative: left, up), filling with zeros.
+
+    Whatever leaves the frame is lost and the uncovered border is black (the background of MNIST);
+    nothing wraps around to the other side, as ``np.roll`` would, which would paste the digit's
+    edge onto the opposite border. Works on ``(n, height, width)`` and ``(n, height, width, channels)``.
+    """
+    images = np.asarray(images)
+    if images.ndim not in (3, 4):
+        raise ValueError(f"images must be a batch (n, height, width[, channels]), got shape {images.shape}")
+    if not all(isinstance(step, (int, np.integer)) and not isinstance(step, bool) for step in (dx, dy)):
+        raise ValueError(f"dx and dy must be whole numbers of pixels, got dx={dx!r}, dy={dy!r}")
+    height, width = images.shape[1:3]
+    shifted = np.zeros_like(images)
+    if abs(dx) >= width or abs(dy) >= height:
+        return shifted
+    rows_to = slice(max(dy, 0), height + min(dy, 0))
+    rows_from = slice(max(-dy, 0), height + min(-dy, 0))
+    cols_to = slice(max(dx, 0), width + min(dx, 0))
+    cols_from = slice(max(-dx, 0), width + min(-dx, 0))
+    shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
+    return shifted

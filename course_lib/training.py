@@ -150,7 +150,7 @@ def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[
     """
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError(f"gradient_norms uses tf.GradientTape and needs the TensorFlow backend; "
-                                  f"Keras runs on {keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow)")
+                           f"Keras runs on {keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow)")
     import tensorflow as tf
 
     chosen = _weighted_layers(model)

@@ -172,3 +172,45 @@ def test_cifar10_splits_from_the_offline_subset(monkeypatch):
     assert "stand-in" in splits.source and "stand-in" in repr(splits)
     with pytest.raises(ValueError, match="n_val=10000 leaves no training images"):
         data.load_splits("cifar10", n_val=10_000)
+
+
+def test_shift_moves_content_and_fills_with_zeros():
+    image = np.zeros((1, 5, 6), np.float32)
+    image[0, 1, 2] = 1.0
+    right_down = data.shift_images(image, dx=2, dy=1)
+    expected = np.zeros_like(image)
+    expected[0, 2, 4] = 1.0
+    np.testing.assert_array_equal(right_down, expected)
+    left_up = data.shift_images(image, dx=-2, dy=-1)
+    expected = np.zeros_like(image)
+    expected[0, 0, 0] = 1.0
+    np.testing.assert_array_equal(left_up, expected)
+
+
+def test_shift_does_not_wrap_around():
+    images = np.ones((2, 4, 4, 3), np.float32)
+    shifted = data.shift_images(images, dx=1, dy=-2)
+    assert shifted.shape == images.shape and shifted.dtype == images.dtype
+    np.testing.assert_array_equal(shifted[:, :, 0], 0.0)  # uncovered left column
+    np.testing.assert_array_equal(shifted[:, 2:], 0.0)  # uncovered bottom rows
+    np.testing.assert_array_equal(shifted[:, :2, 1:], 1.0)
+    assert shifted.sum() == 2 * 2 * 3 * 3
+
+
+def test_inverse_shift_restores_the_interior():
+    images = np.random.default_rng(0).uniform(size=(3, 10, 10)).astype(np.float32)
+    back = data.shift_images(data.shift_images(images, 3, -2), -3, 2)
+    np.testing.assert_array_equal(back[:, 2:, :7], images[:, 2:, :7])
+    np.testing.assert_array_equal(back[:, :2], 0.0)
+    np.testing.assert_array_equal(back[:, :, 7:], 0.0)
+    np.testing.assert_array_equal(data.shift_images(images, 0, 0), images)
+
+
+def test_shift_beyond_the_frame_and_bad_arguments():
+    images = np.ones((1, 4, 4), np.float32)
+    np.testing.assert_array_equal(data.shift_images(images, 4, 0), 0.0)
+    with pytest.raises(ValueError, match="whole numbers"):
+        data.shift_images(images, 1.5, 0)
+    with pytest.raises(ValueError, match="must be a batch"):
+        data.shift_images(np.ones((4, 4)), 1, 0)
+    assert data.shift_images(np.ones((1, 4, 4, 5)), 1, 0).sum() == 4 * 3 * 5  # any number of channels
