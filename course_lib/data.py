@@ -64,14 +64,16 @@ OFFLINE_HELP = ("copy the file there from a machine that has it (the course READ
 
 
 def keras_cache_dir() -> Path:
-    """Keras's cache folder as Keras resolved it on import: ``$KERAS_HOME``, else ``~/.keras``.
+    """Keras's cache folder, by the rule Keras documents: ``$KERAS_HOME`` when set, else ``~/.keras``
+    (``/tmp/.keras`` when the home folder is not writable).
 
-    Set ``KERAS_HOME`` before starting Python (or Jupyter): Keras reads it once, and every
-    loader, ours and Keras's own, must agree on one folder.
+    Set ``KERAS_HOME`` before starting Python (or Jupyter): Keras reads it once, when it is imported,
+    and every loader, ours and Keras's own, must agree on one folder.
     """
-    from keras.src.backend import config  # Keras has no public accessor for its home folder
-
-    return Path(config.keras_home()).expanduser()
+    if os.environ.get("KERAS_HOME"):
+        return Path(os.environ["KERAS_HOME"]).expanduser()
+    base = Path("~").expanduser()
+    return (base if os.access(base, os.W_OK) else Path("/tmp")) / ".keras"
 
 
 def course_data_dir() -> Path:
@@ -284,13 +286,15 @@ class Splits:
 
 
 def load_splits(name: str, n_train: int | None = None, n_val: int = 5000,
-                n_test: int | None = None, seed: int = 0) -> Splits:
+                n_test: int | None = None, seed: int = 0, channel_axis: bool = False) -> Splits:
     """Load ``name`` (``"mnist"``, ``"fashion_mnist"`` or ``"cifar10"``) and split it for training.
 
     The validation set is ``n_val`` images held out of the official training set (stratified),
     the test set is the official one. ``n_train`` and ``n_test`` take stratified subsets: the
     smoke profile's small, balanced samples. Pixels are scaled to [0, 1]. For CIFAR-10,
     ``source`` says whether the real dataset or the offline stand-in was loaded.
+    ``channel_axis=True`` gives grey images the trailing channel axis that ``Conv2D`` expects,
+    (n, 28, 28) -> (n, 28, 28, 1); colour images have one already.
     """
     if name not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(LOADERS)}")
@@ -305,6 +309,8 @@ def load_splits(name: str, n_train: int | None = None, n_val: int = 5000,
     x_train, y_train = stratified_subset(x_train, y_train, n_train, seed)
     x_test, y_test = stratified_subset(x_test, y_test, n_test, seed)
     pixels = [x.astype(np.float32) / 255.0 for x in (x_train, x_val, x_test)]
+    if channel_axis and x_train.ndim == 3:
+        pixels = [x[..., None] for x in pixels]
     labels = [y.astype(np.int64) for y in (y_train, y_val, y_test)]
     return Splits(pixels[0], labels[0], pixels[1], labels[1], pixels[2], labels[2], CLASS_NAMES[name], source)
 
@@ -331,3 +337,73 @@ def shift_images(images, dx: int, dy: int) -> np.ndarray:
     cols_from = slice(max(-dx, 0), width + min(-dx, 0))
     shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
     return shifted
+
+
+def augmentation(*, flip: bool = False, translate: float = 0.0, rotate: float = 0.0, zoom: float = 0.0,
+                 fill_mode: str = "constant", seed: int | None = None):
+    """Random changes to training images, as one ``keras.layers.Pipeline`` of Keras's random layers.
+
+    ``flip``: mirror left to right half of the time; ``translate``: shift by up to this fraction of
+    height and width (0.125 is 4 pixels of a 32x32 image, what pad-4-and-crop does); ``rotate``: turn
+    by up to this fraction of a full turn (0.05 is 18 degrees); ``zoom``: zoom in or out by up to this
+    fraction. ``fill_mode`` says what fills the uncovered border: ``"constant"`` (zeros: the black
+    background of MNIST) or ``"reflect"`` (a mirror image of the edge, better for photos).
+
+    Apply it in the input pipeline (:class:`Batches`, or a ``tf.data`` map), not inside the model:
+    Keras's random layers cannot be compiled with XLA, and one of them inside a model switches off
+    ``jit_compile`` for the whole training step. The layers change images only when called with
+    ``training=True``.
+    """
+    if not 0.0 <= translate < 1.0 or not 0.0 <= rotate <= 0.5 or not 0.0 <= zoom < 1.0:
+        raise ValueError(f"translate and zoom must lie in [0, 1), rotate in [0, 0.5]; got translate={translate!r}, "
+                         f"rotate={rotate!r}, zoom={zoom!r}")
+    if fill_mode not in ("constant", "reflect", "nearest", "wrap"):
+        raise ValueError(f"fill_mode must be 'constant', 'reflect', 'nearest' or 'wrap', got {fill_mode!r}")
+    chosen = []
+    if flip:
+        chosen.append(keras.layers.RandomFlip("horizontal", seed=seed, name="random_flip"))
+    if translate:
+        chosen.append(keras.layers.RandomTranslation(translate, translate, fill_mode=fill_mode, seed=seed,
+                                                     name="random_translation"))
+    if rotate:
+        chosen.append(keras.layers.RandomRotation(rotate, fill_mode=fill_mode, seed=seed, name="random_rotation"))
+    if zoom:
+        chosen.append(keras.layers.RandomZoom(zoom, fill_mode=fill_mode, seed=seed, name="random_zoom"))
+    if not chosen:
+        raise ValueError("augmentation() needs at least one of flip=True, translate, rotate or zoom")
+    return keras.layers.Pipeline(chosen, name="augmentation")
+
+
+class Batches(keras.utils.PyDataset):
+    """Shuffled mini-batches of the arrays ``(x, y)`` for ``model.fit``, optionally augmented.
+
+    Each epoch visits every example once, in a new order drawn from a generator seeded by ``seed``.
+    ``augment`` (e.g. :func:`augmentation`) is called on each batch with ``training=True``, outside
+    the model, so the model's training step stays compilable and the augmentation runs on any
+    backend. ``len(batches)`` is the number of steps per epoch.
+    """
+
+    def __init__(self, x, y, batch_size: int = 256, *, shuffle: bool = True, augment=None, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.x, self.y = np.asarray(x), np.asarray(y)
+        if len(self.x) != len(self.y):
+            raise ValueError(f"x and y must hold the same number of examples, got {len(self.x)} and {len(self.y)}")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size, self.shuffle, self.augment = int(batch_size), shuffle, augment
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(len(self.y)) if shuffle else np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def __getitem__(self, index: int):
+        chosen = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        images = self.x[chosen]
+        if self.augment is not None:
+            images = keras.ops.convert_to_numpy(self.augment(images, training=True))
+        return images, self.y[chosen]
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self._order = self._rng.permutation(len(self.y))

@@ -8,6 +8,26 @@ from keras import layers
 POOLINGS = {"average": layers.AveragePooling2D, "max": layers.MaxPooling2D}
 
 
+def mlp(input_shape=(28, 28, 1), n_classes: int = 10, hidden=(512, 256), dropout: float = 0.3,
+        name: str = "mlp") -> keras.Model:
+    """Lesson 04's multilayer perceptron: flatten, then one ReLU dense layer per entry of ``hidden``,
+    each followed by dropout, then the softmax classifier. The defaults are the lesson's network
+    (784 -> 512 -> 256 -> 10 for MNIST), the MLP that later lessons race against CNNs.
+
+    Layers: ``flatten``, ``hidden_{i}``, ``dropout_{i}``, ``probabilities``.
+    """
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten(name="flatten")(inputs)
+    for index, units in enumerate(hidden, start=1):
+        x = layers.Dense(units, activation="relu", name=f"hidden_{index}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"dropout_{index}")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 def lenet5(input_shape=(28, 28, 1), n_classes: int = 10, activation: str = "tanh",
            pooling: str = "average") -> keras.Model:
     """LeNet-5 (LeCun et al., 1998), its seven layers adapted to 28x28 inputs.
@@ -76,7 +96,7 @@ def small_cnn(input_shape=(28, 28, 1), n_classes: int = 10, filters=(32, 64), co
 
 
 # ---------------------------------------------------------------------------------------------
-# Deeper networks (lesson 10; lesson 09 reuses the augmentation): VGG-style blocks, residual
+# Deeper networks (lesson 10): VGG-style blocks, residual
 # blocks, ResNets for 32x32 images and their plain twins, and a multiply-add counter.
 
 BN_MOMENTUM = 0.9  # as in small_cnn: running statistics that settle within tens of steps
@@ -193,30 +213,6 @@ def plain_net(depth: int = 20, input_shape=(32, 32, 3), n_classes: int = 10, wid
     shortcuts (so no projections and no additions). Why: any difference in how the two train is
     then down to the shortcuts alone (He et al. compared "plain-20/32/44/56" with ResNets this way)."""
     return resnet(depth, input_shape, n_classes, widths, shortcuts=False, batch_norm=batch_norm)
-
-
-def augmentation(flip: bool = True, translate: float = 0.125, rotate: float = 0.0, seed: int | None = None):
-    """Data augmentation as a list of Keras preprocessing layers, for ``fit_with_recipe(augmentation=...)``
-    or a ``keras.Sequential`` in front of a model.
-
-    ``flip``: random left-right mirror; ``translate``: random shift of up to this fraction of height
-    and width (0.125 is 4 pixels of a 32x32 image, what the usual pad-4-and-crop does), filling with
-    zeros; ``rotate``: random rotation of up to this fraction of a full turn (0.05 is 18 degrees).
-    The layers change images only when called with ``training=True`` (inside ``fit``); ``predict``
-    and ``evaluate`` see the images as they are. Rotation is left out by default: it is slower, and
-    on TensorFlow it keeps Keras from compiling the training step with XLA.
-    """
-    if not 0.0 <= translate < 1.0 or not 0.0 <= rotate <= 0.5:
-        raise ValueError(f"translate must lie in [0, 1) and rotate in [0, 0.5]; got {translate!r}, {rotate!r}")
-    chosen = []
-    if flip:
-        chosen.append(layers.RandomFlip("horizontal", seed=seed, name="random_flip"))
-    if translate:
-        chosen.append(layers.RandomTranslation(translate, translate, fill_mode="constant", seed=seed,
-                                               name="random_translation"))
-    if rotate:
-        chosen.append(layers.RandomRotation(rotate, fill_mode="constant", seed=seed, name="random_rotation"))
-    return chosen
 
 
 def multiply_adds(model: keras.Model) -> int:

@@ -58,11 +58,6 @@ def read_profile(profile: str | None = None) -> str:
     return chosen
 
 
-def on_colab() -> bool:
-    """True inside a Google Colab runtime."""
-    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
-
-
 def device_name() -> str:
     """Name the accelerator Keras trains on (``"GPU (NVIDIA T4)"``, ``"CPU"``, ...).
 

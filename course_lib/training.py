@@ -1,10 +1,12 @@
-"""Training recipes the lessons share: learning-rate schedules and the like.
+"""Training recipes the lessons share, in parts that each do one thing.
 
-Lesson 07 introduces the one-cycle schedule; later lessons and the benchmarks reuse it from here.
+Lesson 07 introduces the recipe: :func:`one_cycle_schedule` and :func:`recipe_optimizer` (Adam, warm-up
+then cosine), :func:`compile_classifier`, :func:`fit_timed` (``fit`` with a clock), and
+:func:`train_with_recipe`, which strings them together with :class:`course_lib.data.Batches`. Later
+lessons and the benchmarks reuse them; lesson 10 adds per-layer gradient norms.
 """
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from typing import NamedTuple
@@ -30,19 +32,43 @@ def one_cycle_schedule(total_steps: int, peak: float = 5e-3, warmup_fraction: fl
                                                   warmup_target=peak, warmup_steps=warmup_steps)
 
 
-class Fitted(NamedTuple):
-    """What :func:`fit_with_recipe` measured: the Keras history, ``fit`` seconds, test accuracy.
+def recipe_optimizer(total_steps: int, peak_learning_rate: float = 5e-3, warmup_fraction: float = 0.05,
+                     weight_decay: float = 0.0) -> keras.optimizers.Optimizer:
+    """Lesson 07's optimizer: Adam following :func:`one_cycle_schedule` over ``total_steps`` steps.
 
-    A tuple, so ``history, seconds, accuracy = fit_with_recipe(...)`` unpacks it."""
+    ``weight_decay`` > 0 gives AdamW with that decoupled weight decay instead.
+    """
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be 0 or positive, got {weight_decay!r}")
+    schedule = one_cycle_schedule(total_steps, peak_learning_rate, warmup_fraction)
+    if weight_decay:
+        return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
+    return keras.optimizers.Adam(schedule)
+
+
+def compile_classifier(model: keras.Model, optimizer, *, jit_compile="auto") -> keras.Model:
+    """Compile ``model`` (integer labels in, softmax probabilities out) for ``fit``: sparse
+    cross-entropy loss, accuracy metric. Returns the model.
+
+    ``jit_compile="auto"`` lets Keras decide whether to compile the training step with XLA: on JAX
+    always, on TensorFlow only with a GPU (on a CPU, XLA made our CNNs slower).
+    """
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=jit_compile)
+    return model
+
+
+class Trained(NamedTuple):
+    """What a timed ``fit`` measured: the Keras history (with ``"epoch_seconds"``) and the seconds
+    ``fit`` took in all. A tuple, so ``history, seconds = fit_timed(...)`` unpacks it."""
 
     history: keras.callbacks.History
     seconds: float
-    test_accuracy: float
 
     @property
     def seconds_per_epoch(self) -> float:
-        """Median seconds of one epoch (training and validation), from ``history.history["epoch_seconds"]``:
-        robust to the first epoch, which also compiles the training step, and to a busy machine."""
+        """Median seconds of one epoch (training and validation): robust to the first epoch, which
+        also compiles the training step, and to a busy machine."""
         times = self.history.history.get("epoch_seconds")
         if times:
             return float(statistics.median(times))
@@ -64,40 +90,40 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._started)
 
 
-def fit_with_recipe(model: keras.Model, data, epochs: int, *, augmentation=(), batch_size: int = 256,
-                    peak_learning_rate: float = 5e-3, warmup_fraction: float = 0.05, callbacks=(),
-                    verbose: int = 2, weight_decay: float = 0.0, jit_compile="auto") -> Fitted:
-    """Train ``model`` on ``data`` (a :class:`course_lib.data.Splits`) with lesson 07's recipe.
+def fit_timed(model: keras.Model, x, y=None, *, epochs: int, callbacks=(), verbose: int = 2, **fit_options) -> Trained:
+    """``model.fit(x, y, epochs=..., ...)`` with a clock: returns :class:`Trained`, each epoch's
+    seconds added to the history as ``history.history["epoch_seconds"]``.
 
-    Adam with :func:`one_cycle_schedule` over all ``epochs``, batches of ``batch_size``, validation on
-    ``data.x_val`` after each epoch, then one evaluation on ``data.x_test``. ``augmentation`` layers
-    (e.g. ``keras.layers.RandomTranslation``) run in front of the model during ``fit`` only; they sit
-    in a wrapper, so ``model`` itself stays a plain image-to-probabilities network. Labels are
-    integers; the model ends in a softmax.
-
-    ``weight_decay`` > 0 switches to AdamW with that decoupled weight decay. ``jit_compile`` goes to
-    ``compile``: Keras's ``"auto"`` compiles the training step with XLA on a GPU (not on a CPU, and
-    not when a layer such as ``RandomRotation`` does not support it). Each epoch's seconds are added
-    to the history as ``history.history["epoch_seconds"]``.
+    ``x`` is anything ``fit`` takes (arrays, a :class:`course_lib.data.Batches`, a ``tf.data``
+    dataset); ``fit_options`` go to ``fit`` as they are (``batch_size``, ``validation_data``, ...).
     """
-    trainer = keras.Sequential([keras.Input(shape=data.x_train.shape[1:], name="image"), *augmentation, model],
-                               name=f"{model.name}_training")
-    total_steps = math.ceil(len(data.y_train) / batch_size) * epochs
-    schedule = one_cycle_schedule(total_steps, peak_learning_rate, warmup_fraction)
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be 0 or positive, got {weight_decay!r}")
-    optimizer = (keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay
-                 else keras.optimizers.Adam(schedule))
-    trainer.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                    jit_compile=jit_compile)
     timer = EpochTimer()
     started = time.perf_counter()
-    history = trainer.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size,
-                          validation_data=(data.x_val, data.y_val), callbacks=[*callbacks, timer], verbose=verbose)
+    history = model.fit(x, y, epochs=epochs, callbacks=[*callbacks, timer], verbose=verbose, **fit_options)
     seconds = time.perf_counter() - started
     history.history["epoch_seconds"] = list(timer.times)
-    _, test_accuracy = trainer.evaluate(data.x_test, data.y_test, batch_size=1024, verbose=0)
-    return Fitted(history, seconds, float(test_accuracy))
+    return Trained(history, seconds)
+
+
+def train_with_recipe(model: keras.Model, data, epochs: int, *, augment=None, batch_size: int = 256,
+                      peak_learning_rate: float = 5e-3, warmup_fraction: float = 0.05, weight_decay: float = 0.0,
+                      callbacks=(), verbose: int = 2, jit_compile="auto", seed: int = 0) -> Trained:
+    """Train ``model`` on ``data.x_train`` (a :class:`course_lib.data.Splits`) with lesson 07's recipe,
+    validating on ``data.x_val`` after each epoch. The test set is not touched: score it once, on the
+    model you chose, with :func:`course_lib.evaluation.accuracy`.
+
+    The recipe: shuffled batches of ``batch_size`` (:class:`course_lib.data.Batches`, with ``augment``,
+    e.g. :func:`course_lib.data.augmentation`, applied to each training batch), Adam with
+    :func:`one_cycle_schedule` over all ``epochs`` (:func:`recipe_optimizer`), sparse cross-entropy.
+    Labels are integers; the model ends in a softmax.
+    """
+    from course_lib.data import Batches
+
+    batches = Batches(data.x_train, data.y_train, batch_size, augment=augment, seed=seed)
+    optimizer = recipe_optimizer(len(batches) * epochs, peak_learning_rate, warmup_fraction, weight_decay)
+    compile_classifier(model, optimizer, jit_compile=jit_compile)
+    return fit_timed(model, batches, epochs=epochs, validation_data=(data.x_val, data.y_val),
+                     callbacks=callbacks, verbose=verbose)
 
 
 def use_mixed_precision_if_gpu() -> bool:
@@ -142,16 +168,12 @@ def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[
     (integer labels, softmax outputs) with respect to that kernel.
 
     The forward pass runs in training mode, as during ``fit`` (batch norm uses the batch's own
-    statistics); batch norm's running statistics are restored afterwards, so the model is unchanged.
-    ``relative=True`` divides each norm by the norm of the kernel itself: the relative size of one
-    gradient step, comparable across layers of different sizes. Why: gradients that shrink layer by
-    layer towards the input (vanishing gradients) are what make deep plain networks hard to train.
-    TensorFlow backend only (it uses ``tf.GradientTape``).
+    statistics); the model itself is not changed. ``relative=True`` divides each norm by the norm of
+    the kernel itself: the relative size of one gradient step, comparable across layers of different
+    sizes. Why: gradients that shrink layer by layer towards the input (vanishing gradients) are what
+    make deep plain networks hard to train. Works on every backend :mod:`course_lib.autodiff` supports.
     """
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(f"gradient_norms uses tf.GradientTape and needs the TensorFlow backend; "
-                           f"Keras runs on {keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow)")
-    import tensorflow as tf
+    from course_lib.autodiff import weight_gradients
 
     chosen = _weighted_layers(model)
     if not chosen:
@@ -160,21 +182,20 @@ def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[
     y = np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
-    kernels = [layer.kernel for layer in chosen]
-    saved = [variable.numpy() for variable in model.non_trainable_variables]
-    with tf.GradientTape() as tape:
-        probabilities = model(x, training=True)
-        loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, probabilities))
-    gradients = tape.gradient(loss, [kernel.value for kernel in kernels])
-    for variable, value in zip(model.non_trainable_variables, saved):
-        variable.assign(value)
+    labels = keras.ops.convert_to_tensor(y)
+
+    def mean_cross_entropy(probabilities):
+        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
+
+    grads = weight_gradients(model, mean_cross_entropy, x, training=True)
     norms = {}
-    for layer, kernel, gradient in zip(chosen, kernels, gradients):
-        if gradient is None:
+    for layer in chosen:
+        gradient = grads[layer.kernel.path]
+        if not np.any(gradient):
             raise ValueError(f"the loss does not depend on layer {layer.name!r}; is it connected to the output?")
-        norm = float(tf.norm(tf.cast(gradient, "float32")))
+        norm = float(np.linalg.norm(gradient.astype("float64")))
         if relative:
-            norm /= float(tf.norm(tf.cast(kernel.value, "float32"))) or 1.0
+            norm /= float(np.linalg.norm(keras.ops.convert_to_numpy(layer.kernel).astype("float64"))) or 1.0
         norms[layer.name] = norm
     return norms
 
@@ -183,8 +204,7 @@ class GradientNormRecorder(keras.callbacks.Callback):
     """Records :func:`gradient_norms` of ``model`` on the fixed batch ``(x, y)`` before training and
     then every ``every`` training steps, as ``records``: a list of ``(step, {layer name: norm})``.
 
-    Pass it in ``callbacks=`` of ``fit`` (or :func:`fit_with_recipe`, whose wrapper around ``model``
-    trains the same weights). Why: to watch how the gradient reaching each layer changes as training
+    Pass it in ``callbacks=`` of ``fit`` (or :func:`train_with_recipe`). Why: to watch how the gradient reaching each layer changes as training
     moves away from the random initialization.
     """
 

@@ -50,7 +50,7 @@ def _backbone_spec(backbone: str) -> Backbone:
     return BACKBONES[backbone]
 
 
-def weights_file_name(backbone: str = "mobilenet_v2", alpha: float = 0.35, image_size: int = 224) -> str:
+def _weights_file_name(backbone: str = "mobilenet_v2", alpha: float = 0.35, image_size: int = 224) -> str:
     """The file ``keras.applications`` looks for in ``<keras cache>/models/`` (headless weights)."""
     return _backbone_spec(backbone).weights_file(alpha, image_size)
 
@@ -69,7 +69,7 @@ def load_backbone(backbone: str = "mobilenet_v2", *, alpha: float = 0.35, image_
         model = spec.build(include_top=False, weights=weights, input_shape=(image_size, image_size, 3), **options)
     except Exception as error:  # Keras reports a failed download as a bare Exception
         folder = keras_cache_dir() / "models"
-        fname = weights_file_name(backbone, alpha, image_size)
+        fname = _weights_file_name(backbone, alpha, image_size)
         if weights != "imagenet" or (folder / fname).exists():
             raise
         raise DataUnavailableError(
@@ -100,24 +100,14 @@ class BackbonePreprocessing(keras.layers.Layer):
         return {**super().get_config(), "backbone": self.backbone}
 
 
-def augmentation(flip: bool = True, rotation: float = 0.1, zoom: float = 0.2, seed: int | None = None):
-    """Random flips, rotations (a fraction of a full turn) and zooms; active only in training."""
-    layers = [keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []
-    if rotation:
-        layers.append(keras.layers.RandomRotation(rotation, seed=seed))
-    if zoom:
-        layers.append(keras.layers.RandomZoom(zoom, seed=seed))
-    return keras.Sequential(layers, name="augmentation")
-
-
 def build_classifier(n_classes: int, *, backbone: str = "mobilenet_v2", alpha: float = 0.35,
                      image_size: int = 224, weights: str | None = "imagenet", fine_tune_layers: int = 0,
-                     dropout: float = 0.2, augment: keras.layers.Layer | None = None) -> keras.Model:
+                     dropout: float = 0.2) -> keras.Model:
     """Image classifier on a pretrained backbone: pixels in [0, 255] in, class probabilities out.
 
-    Layers: ``image`` -> ``augmentation`` (if ``augment`` is given) -> ``preprocessing`` (the
-    backbone's own) -> ``backbone`` -> ``pool`` (global average) -> ``dropout`` -> ``head``
-    (softmax). The backbone is called with ``training=False``, so its batch-norm layers always
+    Layers: ``image`` -> ``preprocessing`` (the backbone's own) -> ``backbone`` -> ``pool`` (global
+    average) -> ``dropout`` -> ``head`` (softmax). Augmentation belongs in the input pipeline
+    (:func:`load_image_folder`'s ``augment``), not in the model. The backbone is called with ``training=False``, so its batch-norm layers always
     normalize with the ImageNet statistics, also while fine-tuning. ``fine_tune_layers`` is passed
     to :func:`set_fine_tuning`: 0 freezes the whole backbone (feature extraction).
     """
@@ -125,8 +115,7 @@ def build_classifier(n_classes: int, *, backbone: str = "mobilenet_v2", alpha: f
         raise ValueError(f"n_classes must be an integer of at least 2, got {n_classes!r}")
     base = load_backbone(backbone, alpha=alpha, image_size=image_size, weights=weights)
     inputs = keras.Input(shape=(image_size, image_size, 3), name="image")
-    x = augment(inputs) if augment is not None else inputs
-    x = BackbonePreprocessing(backbone, name="preprocessing")(x)
+    x = BackbonePreprocessing(backbone, name="preprocessing")(inputs)
     x = base(x, training=False)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
@@ -184,15 +173,20 @@ def find_image_folder(folder: str | os.PathLike | None = None, name: str = HYMEN
 
 
 def load_image_folder(folder: str | os.PathLike, image_size: int = 224, batch_size: int = 32,
-                      shuffle: bool = False, seed: int = 0, crop: bool = True):
+                      shuffle: bool = False, seed: int = 0, crop: bool = True, augment=None):
     """Photos in ``folder/<class name>/*`` as a cached, prefetched ``tf.data`` pipeline.
+
+    Needs TensorFlow installed (``tf.data`` is what ``keras.utils.image_dataset_from_directory``
+    builds), whichever backend Keras runs on: the batches reach ``fit`` as arrays.
 
     Returns ``(dataset, class_names)``; the dataset yields ``(images, labels)`` batches, images as
     float32 RGB pixels in [0, 255] resized to ``image_size`` squared (with ``crop``, the largest
     central square is cut out first, so shapes are not squashed), labels as class indices
     (classes in alphabetical order of their folders). The decoded images are cached in memory
     after the first pass, so later epochs skip the JPEG decoding; with ``shuffle`` the order
-    changes every epoch (shuffling happens after the cache).
+    changes every epoch (shuffling happens after the cache). ``augment`` (e.g.
+    :func:`course_lib.data.augmentation`) is applied to each batch, after the cache, so every epoch
+    sees new random changes; it runs inside the pipeline, which keeps the model compilable.
     """
     import tensorflow as tf  # tf.data is the pipeline image_dataset_from_directory builds
 
@@ -206,4 +200,8 @@ def load_image_folder(folder: str | os.PathLike, image_size: int = 224, batch_si
     dataset = dataset.cache()
     if shuffle:
         dataset = dataset.shuffle(dataset.cardinality(), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE), class_names
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(lambda images, labels: (augment(images, training=True), labels),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE), class_names

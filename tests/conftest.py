@@ -6,6 +6,9 @@ COURSE_PROFILE=smoke unless the command line set a profile (COURSE_PROFILE=full 
 """
 import os
 import socket
+import subprocess
+import sys
+import textwrap
 
 os.environ.setdefault("COURSE_PROFILE", "smoke")
 
@@ -18,11 +21,26 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def empty_keras_home(tmp_path, monkeypatch):
-    """A fresh, empty Keras cache, as Keras would see with KERAS_HOME pointing at it."""
-    from keras.src.backend import config
-
-    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "keras"))
+    """A fresh, empty Keras cache named by KERAS_HOME, as course_lib reads it. Keras's own loaders read
+    KERAS_HOME once, on import: tests of them run in a fresh interpreter (:func:`offline_python`)."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     return tmp_path / "keras"
+
+
+@pytest.fixture
+def offline_python(empty_keras_home):
+    """Run Python code in a fresh interpreter whose Keras cache is ``empty_keras_home`` and which has no
+    network, as on an offline machine with nothing cached; returns the finished process."""
+    def run(code):
+        prelude = ("import socket\n"
+                   "def refuse(*args, **kwargs):\n"
+                   "    raise OSError('network is unreachable (blocked by the test)')\n"
+                   "socket.getaddrinfo = refuse\n"
+                   "socket.socket.connect = refuse\n")
+        env = {**os.environ, "KERAS_HOME": str(empty_keras_home)}
+        return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], env=env,
+                              capture_output=True, text=True, timeout=300)
+    return run
 
 
 @pytest.fixture

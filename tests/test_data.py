@@ -3,6 +3,7 @@ import io
 import struct
 import zipfile
 
+import keras
 import numpy as np
 import pytest
 
@@ -65,10 +66,24 @@ def test_corrupt_cached_file_is_reported(empty_keras_home, no_network):
                             "mnist", data.MNIST_MIRRORS)
 
 
-def test_fashion_mnist_offline_error(empty_keras_home, no_network):
-    with pytest.raises(data.DataUnavailableError, match="Fashion-MNIST is unavailable") as caught:
-        data.load_fashion_mnist()
-    assert "folder searched" in str(caught.value) and "fashion-mnist" in str(caught.value)
+def test_fashion_mnist_offline_error(offline_python, empty_keras_home):
+    finished = offline_python("""
+        from course_lib import data
+        try:
+            data.load_fashion_mnist()
+        except data.DataUnavailableError as error:
+            print(error)
+        """)
+    assert "Fashion-MNIST is unavailable" in finished.stdout, finished.stderr[-2000:]
+    assert f"folder searched: {empty_keras_home / 'datasets' / 'fashion-mnist'}" in finished.stdout
+
+
+def test_keras_cache_dir_follows_the_documented_rule(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "somewhere"))
+    assert data.keras_cache_dir() == tmp_path / "somewhere"
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.keras_cache_dir() == tmp_path / ".keras"
 
 
 def test_cache_report_lists_missing_files(empty_keras_home):
@@ -123,13 +138,22 @@ def test_cifar10_subset_reads_images_and_labels_in_cifar_order(tiny_cifar_subset
     assert abs(int(x_train[0].mean()) - 120) <= 2  # JPEG is lossy, but not by much on a flat image
 
 
-def test_cifar10_falls_back_to_the_subset_offline(tiny_cifar_subset, empty_keras_home, no_network, monkeypatch):
+def test_cifar10_falls_back_to_the_subset_offline(tiny_cifar_subset, offline_python, monkeypatch):
     monkeypatch.delenv("COURSE_CIFAR10", raising=False)
-    train, test, source = data.load_cifar10()
-    assert source == "jpeg-subset" and train[0].shape == (3, 32, 32, 3)
-    monkeypatch.setenv("COURSE_CIFAR10", "keras")
-    with pytest.raises(data.DataUnavailableError, match="COURSE_CIFAR10=jpeg-subset"):
-        data.load_cifar10()
+    finished = offline_python(f"""
+        import os
+        from course_lib import data
+        data.CIFAR10_SUBSET_SHA256 = {data.CIFAR10_SUBSET_SHA256!r}
+        train, test, source = data.load_cifar10()
+        print(source, train[0].shape)
+        os.environ["COURSE_CIFAR10"] = "keras"
+        try:
+            data.load_cifar10()
+        except data.DataUnavailableError as error:
+            print(error)
+        """)
+    assert "jpeg-subset (3, 32, 32, 3)" in finished.stdout, finished.stderr[-2000:]
+    assert "CIFAR-10 is unavailable" in finished.stdout and "COURSE_CIFAR10=jpeg-subset" in finished.stdout
     monkeypatch.setenv("COURSE_CIFAR10", "cifar100")
     with pytest.raises(ValueError, match="keras, jpeg-subset, auto"):
         data.load_cifar10()
@@ -214,3 +238,57 @@ def test_shift_beyond_the_frame_and_bad_arguments():
     with pytest.raises(ValueError, match="must be a batch"):
         data.shift_images(np.ones((4, 4)), 1, 0)
     assert data.shift_images(np.ones((1, 4, 4, 5)), 1, 0).sum() == 4 * 3 * 5  # any number of channels
+
+
+def test_load_splits_adds_the_channel_axis_to_grey_images_only(monkeypatch):
+    grey = data.load_splits("mnist", n_train=100, n_val=100, n_test=100, channel_axis=True)
+    assert grey.x_train.shape == (100, 28, 28, 1) and grey.x_test.shape == (100, 28, 28, 1)
+    monkeypatch.setenv("COURSE_CIFAR10", "jpeg-subset")
+    colour = data.load_splits("cifar10", n_train=100, n_val=100, n_test=100, channel_axis=True)
+    assert colour.x_train.shape == (100, 32, 32, 3)
+
+
+def test_augmentation_is_one_pipeline_that_changes_images_only_in_training():
+    augment = data.augmentation(flip=True, translate=0.125, rotate=0.05, zoom=0.1, seed=1)
+    assert [type(layer).__name__ for layer in augment.layers] == ["RandomFlip", "RandomTranslation",
+                                                                  "RandomRotation", "RandomZoom"]
+    x = np.random.default_rng(0).random((4, 8, 8, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(augment(x, training=False)), x)
+    assert not np.allclose(keras.ops.convert_to_numpy(augment(x, training=True)), x)
+    with pytest.raises(ValueError, match="translate and zoom must lie"):
+        data.augmentation(translate=1.5)
+    with pytest.raises(ValueError, match="at least one"):
+        data.augmentation()
+    with pytest.raises(ValueError, match="fill_mode"):
+        data.augmentation(flip=True, fill_mode="black")
+
+
+def test_translation_fills_with_zeros_by_default():
+    x = np.ones((64, 8, 8, 1), "float32")
+    moved = keras.ops.convert_to_numpy(data.augmentation(translate=0.25, seed=0)(x, training=True))
+    assert moved.min() == 0.0  # some border pixels were uncovered and filled with black
+
+
+def test_batches_visit_every_example_once_per_epoch_in_a_new_order():
+    x = np.arange(10, dtype="float32").reshape(10, 1, 1, 1)
+    y = np.arange(10)
+    batches = data.Batches(x, y, 4, seed=0)
+    assert len(batches) == 3
+    first = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert sorted(first.tolist()) == list(range(10))
+    np.testing.assert_array_equal(np.concatenate([batches[i][0] for i in range(3)]).ravel(), first)
+    batches.on_epoch_end()
+    second = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert sorted(second.tolist()) == list(range(10)) and second.tolist() != first.tolist()
+    in_order = data.Batches(x, y, 4, shuffle=False)
+    assert in_order[2][1].tolist() == [8, 9]
+    with pytest.raises(ValueError, match="same number"):
+        data.Batches(x, y[:5])
+    with pytest.raises(ValueError, match="batch_size"):
+        data.Batches(x, y, 0)
+
+
+def test_batches_apply_the_augmentation():
+    x = np.ones((8, 6, 6, 1), "float32")
+    images, _ = data.Batches(x, np.zeros(8), 8, augment=data.augmentation(translate=0.4, seed=0))[0]
+    assert images.shape == (8, 6, 6, 1) and images.min() == 0.0

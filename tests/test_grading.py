@@ -7,8 +7,6 @@ grader) and the source with one plausible mistake (loses exactly that exercise's
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest

@@ -174,13 +174,12 @@ def test_multiply_adds_by_formula():
     assert models.multiply_adds(models.lenet5()) == 117_600 + 240_000 + 48_000 + 10_080 + 840
 
 
-def test_augmentation_layers_and_inference_is_identity():
-    chosen = models.augmentation(flip=True, translate=0.125, rotate=0.05, seed=1)
-    assert [type(layer).__name__ for layer in chosen] == ["RandomFlip", "RandomTranslation", "RandomRotation"]
-    assert models.augmentation(flip=False, translate=0.0) == []
-    x = np.random.default_rng(0).random((4, 8, 8, 3)).astype("float32")
-    pipeline = keras.Sequential([keras.Input((8, 8, 3)), *chosen])
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(pipeline(x, training=False)), x)
-    assert not np.allclose(keras.ops.convert_to_numpy(pipeline(x, training=True)), x)
-    with pytest.raises(ValueError, match="translate must lie"):
-        models.augmentation(translate=1.5)
+def test_mlp_is_lesson_04s_network():
+    model = models.mlp()
+    assert model.count_params() == 785 * 512 + 513 * 256 + 257 * 10
+    assert [layer.name for layer in model.layers] == ["image", "flatten", "hidden_1", "dropout_1", "hidden_2",
+                                                       "dropout_2", "probabilities"]
+    assert models.mlp((32, 32, 3), hidden=(64,), dropout=0.0).count_params() == 3073 * 64 + 65 * 10
+    with pytest.raises(ValueError, match="dropout"):
+        models.mlp(dropout=1.0)
+

@@ -27,20 +27,47 @@ def test_one_cycle_rejects_bad_settings():
         training.one_cycle_schedule(100, warmup_fraction=1.0)
 
 
-def test_fit_with_recipe_trains_the_model_behind_its_augmentation():
+def tiny_splits(n=64, shape=(8, 8, 1)):
     rng = np.random.default_rng(0)
-    x = rng.random((64, 8, 8, 1), dtype=np.float32)
+    x = rng.random((n, *shape), dtype=np.float32)
     y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
-    splits = data.Splits(x[:48], y[:48], x[48:56], y[48:56], x[56:], y[56:], ("low", "high"))
+    third = n // 4
+    return data.Splits(x[:n - 2 * third], y[:n - 2 * third], x[n - 2 * third:n - third], y[n - 2 * third:n - third],
+                       x[n - third:], y[n - third:], ("low", "high"))
+
+
+def test_recipe_optimizer_is_adam_or_adamw_on_the_one_cycle_schedule():
+    optimizer = training.recipe_optimizer(100, peak_learning_rate=1e-2)
+    assert isinstance(optimizer, keras.optimizers.Adam) and not isinstance(optimizer, keras.optimizers.AdamW)
+    assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-3)  # step 0: peak / 10
+    assert isinstance(training.recipe_optimizer(100, weight_decay=1e-4), keras.optimizers.AdamW)
+    with pytest.raises(ValueError, match="weight_decay"):
+        training.recipe_optimizer(100, weight_decay=-1.0)
+
+
+def test_train_with_recipe_trains_the_model_itself_and_leaves_the_test_set_alone():
+    splits = tiny_splits()
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
                               keras.layers.Dense(2, activation="softmax")], name="tiny")
-    before = model.get_weights()[0].copy()
-    fitted = training.fit_with_recipe(model, splits, 2, batch_size=16, verbose=0,
-                                      augmentation=[keras.layers.RandomFlip("horizontal", name="flip")])
-    assert len(fitted.history.history["val_accuracy"]) == 2 and fitted.seconds > 0
-    assert 0.0 <= fitted.test_accuracy <= 1.0
-    assert not np.allclose(model.get_weights()[0], before)  # the model itself was trained
-    assert not any(layer.name == "flip" for layer in model.layers)  # augmentation stays in the wrapper
+    before = keras.ops.convert_to_numpy(model.weights[0]).copy()
+    trained = training.train_with_recipe(model, splits, 2, batch_size=16, verbose=0,
+                                         augment=data.augmentation(flip=True, seed=0))
+    assert len(trained.history.history["val_accuracy"]) == 2 and trained.seconds > 0
+    assert not np.allclose(keras.ops.convert_to_numpy(model.weights[0]), before)  # the model itself was trained
+    assert all(not layer.name.startswith("random") for layer in model.layers)  # augmentation stayed outside
+    assert not any("test" in key for key in trained.history.history)
+    history, seconds = trained  # unpacks as two values
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2 * 2  # 32 images in batches of 16
+
+
+def test_fit_timed_records_each_epoch():
+    splits = tiny_splits()
+    model = training.compile_classifier(
+        keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")]),
+        "adam")
+    trained = training.fit_timed(model, splits.x_train, splits.y_train, epochs=3, batch_size=8, verbose=0)
+    assert len(trained.history.history["epoch_seconds"]) == 3
+    assert 0 < trained.seconds_per_epoch <= trained.seconds
 
 
 # --- lesson 10 helpers: gradient norms, epoch timing, early stopping, mixed precision ------------
@@ -62,13 +89,13 @@ def tiny_batch(n=8):
 def test_gradient_norms_one_positive_finite_value_per_layer_in_order():
     model = tiny_cnn()
     x, y = tiny_batch()
-    moving_mean = model.get_layer("bn").moving_mean.numpy().copy()
+    moving_mean = keras.ops.convert_to_numpy(model.get_layer("bn").moving_mean).copy()
     norms = training.gradient_norms(model, x, y)
     assert list(norms) == ["conv", "hidden", "output"]
     assert all(np.isfinite(value) and value > 0 for value in norms.values())
-    np.testing.assert_allclose(model.get_layer("bn").moving_mean.numpy(), moving_mean)  # model unchanged
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.get_layer("bn").moving_mean), moving_mean)
     relative = training.gradient_norms(model, x, y, relative=True)
-    kernel_norm = np.linalg.norm(model.get_layer("output").kernel.numpy())
+    kernel_norm = np.linalg.norm(keras.ops.convert_to_numpy(model.get_layer("output").kernel))
     assert relative["output"] == pytest.approx(norms["output"] / kernel_norm, rel=1e-5)
 
 
@@ -92,22 +119,16 @@ def test_gradient_norms_validates():
         training.gradient_norms(no_kernel, np.zeros((2, 4), "float32"), np.zeros(2, "int64"))
 
 
-def test_gradient_norm_recorder_and_epoch_seconds_in_fit_with_recipe():
-    rng = np.random.default_rng(0)
-    x = rng.random((40, 6, 6, 1), dtype=np.float32)
-    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
-    splits = data.Splits(x[:32], y[:32], x[32:36], y[32:36], x[36:], y[36:], ("low", "high"))
+def test_gradient_norm_recorder_during_train_with_recipe():
+    splits = tiny_splits(48, (6, 6, 1))
     model = tiny_cnn()
-    recorder = training.GradientNormRecorder(model, x[:8], y[:8], every=2)
-    fitted = training.fit_with_recipe(model, splits, 2, batch_size=8, verbose=0, callbacks=[recorder],
-                                      weight_decay=1e-4)
-    assert [step for step, _ in recorder.records] == [0, 2, 4, 6, 8]  # 4 steps per epoch, 2 epochs
+    recorder = training.GradientNormRecorder(model, splits.x_train[:8], splits.y_train[:8], every=2)
+    trained = training.train_with_recipe(model, splits, 2, batch_size=8, verbose=0, callbacks=[recorder],
+                                         weight_decay=1e-4)
+    assert [step for step, _ in recorder.records] == [0, 2, 4, 6]  # 24 images: 3 steps per epoch, 2 epochs
     assert list(recorder.records[0][1]) == ["conv", "hidden", "output"]
     assert recorder.records[0][1] != recorder.records[-1][1]
-    assert len(fitted.history.history["epoch_seconds"]) == 2
-    assert 0 < fitted.seconds_per_epoch <= fitted.seconds
-    history, seconds, accuracy = fitted  # still unpacks as three values
-    assert isinstance(fitted.history.model.optimizer, keras.optimizers.AdamW)
+    assert isinstance(trained.history.model.optimizer, keras.optimizers.AdamW)
 
 
 def test_early_stopping_restores_best_weights_and_picks_the_direction():
