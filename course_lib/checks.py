@@ -1,7 +1,16 @@
 """Checks for exercise and notebook test cells: on failure they say what was expected and what
 came instead, so a learner knows what to fix. Each raises ``AssertionError`` (what graders and
-nbval count as a failed test) and returns nothing on success."""
+nbval count as a failed test) and returns nothing on success.
+
+They check values and behaviour, never spelling: any integer type where an integer is asked, equal
+values rather than the same object. :func:`forbidden` makes a "write it yourself" exercise's hidden
+tests fail when the answer calls the reference implementation instead.
+"""
 from __future__ import annotations
+
+import contextlib
+import numbers
+import types
 
 import numpy as np
 
@@ -61,3 +70,60 @@ def check_at_most(value: float, maximum: float, name: str = "value") -> None:
     """``value`` stays at or below ``maximum``, e.g. a gradient-check error."""
     if not float(value) <= maximum:
         raise AssertionError(f"{name} should be at most {maximum:.4g}, got {float(value):.4g}")
+
+
+def check_integer(value, expected=None, name: str = "value") -> None:
+    """``value`` is a whole number of any integer type (``int``, ``np.int64``, a 0-d integer array),
+    not a float or a bool; and equals ``expected`` when that is given."""
+    scalar = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    if isinstance(scalar, bool) or not isinstance(scalar, (numbers.Integral, np.integer)):
+        raise AssertionError(f"{name} should be a whole number (an integer), got {scalar!r} "
+                             f"of type {type(value).__name__}")
+    if expected is not None and int(scalar) != int(expected):
+        raise AssertionError(f"{name} should be {int(expected)}, got {int(scalar)}")
+
+
+class ForbiddenCallError(AssertionError):
+    """An exercise's answer called the reference implementation the task asks the learner to replace."""
+
+
+def _refuse(*args, **kwargs):
+    # Runs with the globals of the function whose code it replaced, so it reaches this module by import.
+    raise __import__("course_lib.checks", fromlist=["checks"])._refusal()
+
+
+_active_refusals: list[str] = []
+
+
+def _refusal() -> ForbiddenCallError:
+    return ForbiddenCallError(_active_refusals[-1] if _active_refusals else "this call is not allowed here")
+
+
+@contextlib.contextmanager
+def forbidden(*references, task: str = "this exercise"):
+    """Inside the block, calling any of ``references`` fails with a message that says why.
+
+    For the hidden tests of a "write it yourself" exercise: run the learner's function inside
+    ``with forbidden(cl.scratch.conv2d, task="exercise 3"):`` and an answer that only calls the
+    reference earns no points. ``references`` are Python functions or methods (e.g.
+    ``KNeighborsClassifier.predict``); the function's code itself is swapped out for the block, so
+    calls through any other name for it fail too. Compute expected values before the block.
+    """
+    targets = []
+    for reference in references:
+        function = getattr(reference, "__func__", reference)
+        if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
+            raise TypeError(f"forbidden() takes plain Python functions or methods, got {reference!r}")
+        targets.append(function)
+    names = ", ".join(f"{function.__module__}.{function.__qualname__}" for function in targets)
+    _active_refusals.append(f"{task} asks you to write this yourself: your answer called {names}, "
+                            "the reference it replaces")
+    saved = [function.__code__ for function in targets]
+    try:
+        for function in targets:
+            function.__code__ = _refuse.__code__
+        yield
+    finally:
+        for function, code in zip(targets, saved):
+            function.__code__ = code
+        _active_refusals.pop()

@@ -45,3 +45,40 @@ def test_bounds():
         checks.check_at_most(0.01, 1e-7, "error")
     with pytest.raises(AssertionError):
         checks.check_at_least(float("nan"), 0.0)
+
+
+def test_check_integer_accepts_any_integer_type():
+    for value in (3, np.int64(3), np.int32(3), np.array(3), np.uint8(3)):
+        checks.check_integer(value, 3, "count")
+    for value in (3.0, np.float32(3), True, "3", np.array([3])):
+        with pytest.raises(AssertionError, match="should be a whole number"):
+            checks.check_integer(value, name="count")
+    with pytest.raises(AssertionError, match="count should be 4, got 3"):
+        checks.check_integer(np.int64(3), 4, "count")
+
+
+def reference_square(x):
+    return x * x
+
+
+class Reference:
+    def predict(self, x):
+        return x + 1
+
+
+def test_forbidden_fails_calls_through_any_name_and_restores_afterwards():
+    alias = reference_square
+    with checks.forbidden(reference_square, Reference.predict, task="exercise 9"):
+        with pytest.raises(checks.ForbiddenCallError, match="exercise 9 asks you to write this yourself.*reference_square"):
+            alias(3)
+        with pytest.raises(AssertionError, match="Reference.predict"):
+            Reference().predict(1)
+        assert (lambda x: x ** 2)(3) == 9  # the learner's own code still runs
+    assert alias(3) == 9 and Reference().predict(1) == 2
+    with pytest.raises(ValueError):
+        with checks.forbidden(reference_square):
+            raise ValueError("a failing test inside the block")
+    assert reference_square(2) == 4
+    with pytest.raises(TypeError, match="plain Python functions"):
+        with checks.forbidden(len):
+            pass

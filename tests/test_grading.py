@@ -1,9 +1,22 @@
 """The nbgrader round trip for every lesson, through the instructor commands (course_lib.grading).
 
-One class-wide fixture releases all lessons and autogrades three submissions of each: the
-instructor's source (full marks), the unmodified student release (zero, without crashing the
-grader) and the source with one plausible mistake (loses exactly that exercise's points).
+One class-wide fixture releases all lessons and autogrades four submissions of each, as a class of
+learners would hand them in:
+
+- ``instructor``: the instructor's source: full marks;
+- ``alternative``: the student release answered with correct solutions written differently from
+  the instructor's (another algorithm, another numeric type, another way to build the same model):
+  full marks;
+- ``mistake``: the source with one plausible mistake, and, where an exercise says "write it
+  yourself", an answer that calls the reference instead: each loses exactly the points of the test
+  cells its case names;
+- ``blank``: the unmodified student release: zero, without crashing the grader.
+
+Each lesson's answers and mistakes live in ``tests/grading_cases/<lesson>.py`` (see its docstring).
+Grading caps every ``fit`` at one epoch of a few steps (``--max-steps``): graded cells test
+functions and model specifications, never how well a model trained.
 """
+import importlib.util
 import json
 import re
 import shutil
@@ -17,23 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = grading.lessons(NOTEBOOKS)
 
-# lesson: (solution cell, its test cell, text in the solution, the mistake that replaces it)
-MISTAKES = {
-    "00_setup_and_tour": ("ex2", "ex2_tests", "/ 255.0", "/ 256.0"),
-    "01_perceptron": ("ex1", "ex1_tests", "+ b >= 0", "+ b > 0"),
-    "02_multilayer_networks": ("ex4", "ex4_tests", "(n_in + 1) * n_out", "n_in * n_out"),
-    "03_learning": ("ex4", "ex4_tests", "2.0 / (curvatures.min() + curvatures.max())", "1.0 / curvatures.max()"),
-    "04_keras_mlps": ("ex2", "ex2_tests", "(n_in + 1) * n_out", "n_in * n_out"),
-    "05_convolution": ("ex1", "ex1_tests", "(n + 2 * p - k) // s + 1", "(n + 2 * p - k) // s"),
-    "06_pooling": ("ex2", "ex2_tests", "(size - window) // stride + 1", "(size - window) // stride"),
-    "07_first_cnn": ("ex2", "ex2_tests", "(height - kernel) // stride + 1, (width - kernel) // stride + 1",
-                     "(height - kernel) // stride, (width - kernel) // stride"),
-    "08_baselines": ("ex1", "ex1_tests", "[:, :k]", "[:, :1]"),
-    "09_regularization": ("ex3", "ex3_tests", "if waited >= patience:", "if waited > patience:"),
-    "10_deeper_networks": ("ex1", "ex1_tests", "(height + stride - 1) // stride, (width + stride - 1) // stride",
-                           "height // stride, width // stride"),
-    "11_transfer_learning": ("ex2", "ex2_tests", "not isinstance(layer, keras.layers.BatchNormalization)", "True"),
-}
+CASES = ROOT / "tests" / "grading_cases"
+MAX_STEPS = 2
 
 
 def cells(path):
@@ -44,19 +42,52 @@ def nbgrader_meta(cell):
     return cell["metadata"].get("nbgrader", {})
 
 
-def points(lesson, grade_id=None):
+def points(lesson, grade_ids=None):
     return sum(nbgrader_meta(cell).get("points", 0) for cell in cells(NOTEBOOKS / f"{lesson}.ipynb")
-               if grade_id is None or nbgrader_meta(cell).get("grade_id") == grade_id)
+               if grade_ids is None or nbgrader_meta(cell).get("grade_id") in grade_ids)
 
 
-def with_mistake(lesson, target):
-    notebook = json.loads((NOTEBOOKS / f"{lesson}.ipynb").read_text())
-    solution_id, _, right, wrong = MISTAKES[lesson]
-    [cell] = [cell for cell in notebook["cells"] if nbgrader_meta(cell).get("grade_id") == solution_id]
-    text = "".join(cell["source"])
-    assert text.count(right) == 1, f"{lesson}: the mistake's target text must occur once in {solution_id}"
-    cell["source"] = text.replace(right, wrong)
+def case(lesson):
+    """The lesson's grading case: ALTERNATIVES, MISTAKE and FORBIDDEN (see tests/grading_cases/README.md)."""
+    spec = importlib.util.spec_from_file_location(f"grading_case_{lesson}", CASES / f"{lesson}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def solution_ids(lesson):
+    return [nbgrader_meta(cell)["grade_id"] for cell in cells(NOTEBOOKS / f"{lesson}.ipynb")
+            if nbgrader_meta(cell).get("solution")]
+
+
+def write_with_answers(source, target, answers):
+    """Copy the notebook ``source`` to ``target`` with the solution cells in ``answers`` replaced."""
+    notebook = json.loads(Path(source).read_text())
+    for cell in notebook["cells"]:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(notebook))
+
+
+def mistaken_answers(lesson):
+    """The source's answers with the planned mistake made, and the forbidden call answered where there is one."""
+    lesson_case = case(lesson)
+    sources = {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
+               for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
+    right, wrong = lesson_case.MISTAKE["replace"]
+    text = sources[lesson_case.MISTAKE["cell"]]
+    assert text.count(right) == 1, f"{lesson}: the mistake's target text must occur once in {lesson_case.MISTAKE['cell']}"
+    answers = {lesson_case.MISTAKE["cell"]: text.replace(right, wrong)}
+    if lesson_case.FORBIDDEN:
+        answers[lesson_case.FORBIDDEN["cell"]] = lesson_case.FORBIDDEN["answer"]
+    return answers
+
+
+def lost_test_cells(lesson):
+    lesson_case = case(lesson)
+    return set(lesson_case.MISTAKE["loses"]) | set(lesson_case.FORBIDDEN["loses"] if lesson_case.FORBIDDEN else ())
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +95,35 @@ def course(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("course")
     submissions = tmp_path_factory.mktemp("submissions")
     releases = grading.release(LESSONS, course_dir, NOTEBOOKS)
+    for student in ("instructor", "blank"):
+        (submissions / student).mkdir()
     for lesson, released in zip(LESSONS, releases):
-        for student in ("instructor", "blank", "mistake"):
-            (submissions / student).mkdir(exist_ok=True)
         shutil.copy(NOTEBOOKS / f"{lesson}.ipynb", submissions / "instructor")
         shutil.copy(released, submissions / "blank")
-        with_mistake(lesson, submissions / "mistake" / f"{lesson}.ipynb")
-    grading.autograde(submissions, LESSONS, course_dir, NOTEBOOKS)
+        write_with_answers(released, submissions / "alternative" / f"{lesson}.ipynb", case(lesson).ALTERNATIVES)
+        write_with_answers(NOTEBOOKS / f"{lesson}.ipynb", submissions / "mistake" / f"{lesson}.ipynb",
+                           mistaken_answers(lesson))
+    grading.autograde(submissions, LESSONS, course_dir, NOTEBOOKS, max_steps=MAX_STEPS)
     return course_dir
 
 
-def test_every_lesson_has_a_planned_mistake():
-    assert set(MISTAKES) == set(LESSONS)
+def test_every_lesson_has_a_grading_case():
+    assert sorted(path.stem for path in CASES.glob("[0-9][0-9]_*.py")) == LESSONS
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_exercise_has_an_alternative_answer(lesson):
+    assert sorted(case(lesson).ALTERNATIVES) == sorted(solution_ids(lesson))
+    sources = {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
+               for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
+    same = [grade_id for grade_id, answer in case(lesson).ALTERNATIVES.items()
+            if answer.strip() == sources[grade_id].strip()]
+    assert not same, f"the alternative answers of {same} are the instructor's own"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_alternative_answers_earn_full_marks(course, lesson):
+    assert grading.scores(lesson, course)["alternative"] == (points(lesson), points(lesson))
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -104,9 +152,10 @@ def test_unmodified_release_autogrades_to_zero(course, lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_one_wrong_answer_loses_exactly_its_points(course, lesson):
-    _, test_id, _, _ = MISTAKES[lesson]
-    assert grading.scores(lesson, course)["mistake"] == (points(lesson) - points(lesson, test_id), points(lesson))
+def test_mistakes_and_forbidden_calls_lose_exactly_their_points(course, lesson):
+    lost = lost_test_cells(lesson)
+    assert lost and points(lesson, lost) > 0
+    assert grading.scores(lesson, course)["mistake"] == (points(lesson) - points(lesson, lost), points(lesson))
 
 
 # The learner's own check before handing in. One lesson shows the command and settings work; the
@@ -124,7 +173,7 @@ def test_feedback_and_csv_export(course, tmp_path):
     grading.feedback(LESSONS[:1], course, NOTEBOOKS)
     assert (course / "feedback" / "instructor" / LESSONS[0] / f"{LESSONS[0]}.html").exists()
     rows = grading.export(tmp_path / "grades.csv", course).read_text().splitlines()
-    assert rows[0].startswith("assignment,") and len(rows) == 1 + 3 * len(LESSONS)
+    assert rows[0].startswith("assignment,") and len(rows) == 1 + 4 * len(LESSONS)
 
 
 def test_command_line_reports_unknown_lessons(capsys):
