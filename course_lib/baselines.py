@@ -23,19 +23,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
-
-def _check_images(images, name: str = "images", any_channels: bool = False) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim not in (3, 4) or (images.ndim == 4 and not any_channels and images.shape[-1] not in (1, 3)):
-        raise ValueError(f"{name} must be a batch of grey (n, height, width[, 1]) or colour (n, height, width, 3) "
-                         f"images, got shape {images.shape}")
-    return images
+from course_lib.validation import as_image_batch
 
 
 def flatten_images(images) -> np.ndarray:
     """Each image as one row of pixels, ``(n, height * width * channels)`` float32: the input
     classical classifiers expect, and the step that throws away which pixels were neighbours."""
-    images = _check_images(images)
+    images = as_image_batch(images, channels=(1, 3))
     return images.reshape(len(images), -1).astype(np.float32, copy=False)
 
 
@@ -56,7 +50,7 @@ class HogFeatures(TransformerMixin, BaseEstimator):
         self.cells_per_block = cells_per_block
 
     def fit(self, images, y=None):
-        self._cell_shape(_check_images(images))
+        self._cell_shape(as_image_batch(images, channels=(1, 3)))
         return self
 
     def _cell_shape(self, images: np.ndarray) -> tuple[int, int]:
@@ -74,7 +68,7 @@ class HogFeatures(TransformerMixin, BaseEstimator):
         """One HOG vector per image: ``(n, blocks * cells_per_block**2 * orientations)`` float32."""
         from skimage.feature import hog  # scikit-image is needed by this transformer only
 
-        images = _check_images(images)
+        images = as_image_batch(images, channels=(1, 3))
         cell = self._cell_shape(images)
         if images.ndim == 4 and images.shape[-1] == 1:
             images = images[..., 0]
@@ -160,7 +154,7 @@ def evaluate_baseline(model, x_train, y_train, x_test, y_test, max_train: int | 
     the time budget; ``n_train`` in the result says how many images were really used, so a table
     can show it rather than hide it.
     """
-    x_train, x_test = _check_images(x_train, "x_train"), _check_images(x_test, "x_test")
+    x_train, x_test = as_image_batch(x_train, "x_train", channels=(1, 3)), as_image_batch(x_test, "x_test", channels=(1, 3))
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
         raise ValueError(f"images and labels differ in length: {len(x_train)} and {len(y_train)} for training, "
@@ -191,4 +185,4 @@ def grid_search(model, param_grid: dict, x, y, cv: int = 3, n_jobs: int = 1, see
         raise ValueError("param_grid is empty: give at least one parameter and its candidate values")
     search = GridSearchCV(model, param_grid, cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
                           n_jobs=n_jobs)
-    return search.fit(_check_images(x, "x"), np.asarray(y))
+    return search.fit(as_image_batch(x, "x", channels=(1, 3)), np.asarray(y))

@@ -3,7 +3,7 @@
 MNIST comes from its original IDX files through ``keras.utils.get_file`` with each file's
 sha256, so the same call downloads when online and reads the verified cache offline.
 Fashion-MNIST and CIFAR-10 come through ``keras.datasets``. They cache under
-``$KERAS_HOME/datasets/`` (default ``~/.keras/datasets/``); see the README's "Working offline".
+``$KERAS_HOME/datasets/`` (default ``~/.keras/datasets/``); see the README's "Work offline".
 Without internet and without Keras's CIFAR-10 archive, a JPEG subset of CIFAR-10 stands in (see
 :func:`load_cifar10`); photo folders and that subset live in the course data folder
 (:func:`course_data_dir`).
@@ -22,6 +22,8 @@ from pathlib import Path
 import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
+
+from course_lib.validation import as_image_batch
 
 
 class DataUnavailableError(FileNotFoundError):
@@ -59,7 +61,7 @@ CLASS_NAMES = {
                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
 }
 OFFLINE_HELP = ("copy the file there from a machine that has it (the course README, section "
-                "'Working offline', lists the files), or set KERAS_HOME to a folder that holds "
+                "'Work offline', lists the files), or set KERAS_HOME to a folder that holds "
                 "a datasets/ cache, or connect to the internet and run again")
 
 
@@ -88,7 +90,8 @@ def course_data_dir() -> Path:
 
 
 def sha256_of(path: str | os.PathLike) -> str:
-    """The sha256 hex digest of a file, read in chunks."""
+    """The sha256 hex digest of a file, read in chunks. Public on purpose: it is how a learner (and
+    every loader here) checks a copied dataset file against its published checksum."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -96,7 +99,7 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def fetch_file(fname: str, sha256: str, subdir: str, mirrors: tuple[str, ...] = ()) -> Path:
+def _fetch_file(fname: str, sha256: str, subdir: str, mirrors: tuple[str, ...] = ()) -> Path:
     """Return the verified cached copy of ``fname``, downloading it through ``keras.utils.get_file``.
 
     Looks in ``<keras cache>/datasets/<subdir>/``. A cached file whose sha256 does not match is
@@ -128,7 +131,7 @@ def fetch_file(fname: str, sha256: str, subdir: str, mirrors: tuple[str, ...] = 
     ) from None
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
+def _read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (the MNIST format, gzipped or not) into a uint8 array of its stated shape."""
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as handle:
@@ -149,7 +152,7 @@ def load_mnist():
     The same return value as ``keras.datasets.mnist.load_data()``, read from the original IDX
     files, which are downloaded (and hash-checked) once into ``<keras cache>/datasets/mnist/``.
     """
-    arrays = {name: read_idx(fetch_file(name, sha, MNIST_SUBDIR, MNIST_MIRRORS))
+    arrays = {name: _read_idx(_fetch_file(name, sha, MNIST_SUBDIR, MNIST_MIRRORS))
               for name, sha in MNIST_SHA256.items()}
     return ((arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]),
             (arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]))
@@ -322,9 +325,7 @@ def shift_images(images, dx: int, dy: int) -> np.ndarray:
     nothing wraps around to the other side, as ``np.roll`` would, which would paste the digit's
     edge onto the opposite border. Works on ``(n, height, width)`` and ``(n, height, width, channels)``.
     """
-    images = np.asarray(images)
-    if images.ndim not in (3, 4):
-        raise ValueError(f"images must be a batch (n, height, width[, channels]), got shape {images.shape}")
+    images = as_image_batch(images)
     if not all(isinstance(step, (int, np.integer)) and not isinstance(step, bool) for step in (dx, dy)):
         raise ValueError(f"dx and dy must be whole numbers of pixels, got dx={dx!r}, dy={dy!r}")
     height, width = images.shape[1:3]

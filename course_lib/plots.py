@@ -10,6 +10,8 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
 
+from course_lib.validation import as_image_batch
+
 
 def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None):
     """Training and validation curves per epoch, one panel per metric.
@@ -41,11 +43,9 @@ def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None
 def plot_image_grid(images, labels=None, predictions=None, class_names=None, ncols: int = 8,
                     title: str | None = None):
     """Images in a grid, each titled with its label, or "true → predicted" (red when wrong)."""
-    images = np.asarray(images)
+    images = as_image_batch(images, channels=(1, 3))
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
-    if images.ndim not in (3, 4) or len(images) == 0:
-        raise ValueError(f"images must be a non-empty batch (n, height, width[, channels]), got shape {images.shape}")
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values is not None and len(values) != len(images):
             raise ValueError(f"got {len(values)} {name} for {len(images)} images")

@@ -1,9 +1,11 @@
 """Headline metrics of a notebook run as JSON files, and a Markdown table built from them.
 
 A run writes ``$COURSE_RESULTS_DIR/<notebook>.json`` (see :meth:`course_lib.runtime.Run.record`).
-Build the course's table from one or more such folders::
+Build the course's table from one or more such folders, and bring the run times of the README's
+curriculum table up to date from the same records::
 
     python -m course_lib.results results/smoke results/full > results/README.md
+    python -m course_lib.results results/smoke results/full --readme README.md
 """
 from __future__ import annotations
 
@@ -112,16 +114,49 @@ def results_table(runs: list[list[dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_duration(seconds: float) -> str:
+    """Seconds as the README writes them: ``"48 s"``, ``"2 min 13 s"``."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+CURRICULUM_ROW = re.compile(r"^\| (?P<number>\d\d) \| (?P<lesson>\[[^]]*\]\(notebooks/(?P<notebook>[^)]+)\.ipynb\)) "
+                            r"\| (?P<topics>.*?) \| (?P<smoke>[^|]*) \| (?P<full>[^|]*) \| (?P<colab>[^|]*) \|$")
+
+
+def curriculum_with_times(readme: str, smoke: list[dict], full: list[dict]) -> str:
+    """The README text with each curriculum row's smoke and full times taken from the records
+    (a lesson without a record gets "not run"). Rows are ``| NN | [title](notebooks/NN_x.ipynb) |
+    topics | smoke | full | colab |``; nothing else in the README changes."""
+    by_profile = [{record["notebook"]: record for record in records} for records in (smoke, full)]
+
+    def row(match):
+        times = [format_duration(records[match["notebook"]]["seconds"]) if match["notebook"] in records
+                 else "not run" for records in by_profile]
+        return (f"| {match['number']} | {match['lesson']} | {match['topics']} | {times[0]} | {times[1]} | "
+                f"{match['colab']} |")
+
+    return "\n".join(CURRICULUM_ROW.sub(row, line) for line in readme.split("\n"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: print the results table of the given folders as Markdown."""
+    """Command line: print the results table of the given folders as Markdown, or (``--readme``)
+    write the first two folders' run times into the README's curriculum table."""
     parser = argparse.ArgumentParser(prog="python -m course_lib.results", description=main.__doc__)
     parser.add_argument("folders", nargs="+", help="results folders, e.g. results/smoke results/full")
+    parser.add_argument("--readme", type=Path, help="README whose curriculum times to update (smoke folder first)")
     args = parser.parse_args(argv)
     try:
         runs = [load_records(folder) for folder in args.folders]
+        if args.readme and len(runs) != 2:
+            raise ValueError("--readme takes two folders: the smoke results, then the full results")
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.readme:
+        args.readme.write_text(curriculum_with_times(args.readme.read_text(), *runs))
+        print(f"updated the curriculum times in {args.readme}")
+        return 0
     print("# Results\n")
     print("Built by `python -m course_lib.results " + " ".join(args.folders) + "` from the JSON "
           "records the notebooks wrote. Accuracies are on each dataset's test split unless the "

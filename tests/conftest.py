@@ -19,6 +19,13 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_results_recording(monkeypatch):
+    """Unit tests never write into the real results folder (CI's COURSE_RESULTS_DIR collects the
+    notebooks' records); a test that checks recording sets its own folder."""
+    monkeypatch.delenv("COURSE_RESULTS_DIR", raising=False)
+
+
 @pytest.fixture
 def empty_keras_home(tmp_path, monkeypatch):
     """A fresh, empty Keras cache named by KERAS_HOME, as course_lib reads it. Keras's own loaders read

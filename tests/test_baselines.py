@@ -77,9 +77,9 @@ def test_hog_sees_edge_direction_not_brightness():
 
 
 def test_hog_rejects_bad_images_and_settings():
-    with pytest.raises(ValueError, match="batch of grey"):
+    with pytest.raises(ValueError, match="must be a non-empty batch of images"):
         baselines.HogFeatures().transform(np.zeros((28, 28)))
-    with pytest.raises(ValueError, match="batch of grey"):
+    with pytest.raises(ValueError, match="must have 1 or 3 channel"):
         baselines.HogFeatures().transform(np.zeros((2, 28, 28, 2)))
     with pytest.raises(ValueError, match="fewer cells"):
         baselines.HogFeatures(cells_per_side=20).fit(np.zeros((2, 28, 28)))

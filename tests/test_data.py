@@ -19,7 +19,7 @@ def write_idx(path, array):
 def test_read_idx_round_trip(tmp_path):
     images = np.arange(2 * 3 * 4).reshape(2, 3, 4)
     write_idx(tmp_path / "x.gz", images)
-    np.testing.assert_array_equal(data.read_idx(tmp_path / "x.gz"), images)
+    np.testing.assert_array_equal(data._read_idx(tmp_path / "x.gz"), images)
 
 
 def test_read_idx_rejects_other_files(tmp_path):
@@ -27,7 +27,7 @@ def test_read_idx_rejects_other_files(tmp_path):
     with gzip.open(path, "wb") as handle:
         handle.write(b"PK\x03\x04 not idx")
     with pytest.raises(ValueError, match="not an unsigned-byte IDX file"):
-        data.read_idx(path)
+        data._read_idx(path)
 
 
 def test_read_idx_rejects_truncated_files(tmp_path):
@@ -35,7 +35,7 @@ def test_read_idx_rejects_truncated_files(tmp_path):
     with gzip.open(path, "wb") as handle:
         handle.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 10) + b"\x00" * 3)
     with pytest.raises(ValueError, match="states shape \\(10,\\) but holds 3 values"):
-        data.read_idx(path)
+        data._read_idx(path)
 
 
 def test_offline_without_cache_names_file_folder_and_fix(empty_keras_home, no_network):
@@ -52,7 +52,7 @@ def test_cached_file_is_used_without_network(empty_keras_home, no_network):
     folder = empty_keras_home / "datasets" / "demo"
     folder.mkdir(parents=True)
     (folder / "f.bin").write_bytes(b"course data")
-    path = data.fetch_file("f.bin", data.sha256_of(folder / "f.bin"), "demo", ("https://example.invalid/",))
+    path = data._fetch_file("f.bin", data.sha256_of(folder / "f.bin"), "demo", ("https://example.invalid/",))
     assert path == folder / "f.bin"
 
 
@@ -62,7 +62,7 @@ def test_corrupt_cached_file_is_reported(empty_keras_home, no_network):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"truncated download")
     with pytest.warns(UserWarning, match="fails its sha256 check"):
         with pytest.raises(data.DataUnavailableError, match="cached copy failed its sha256 check"):
-            data.fetch_file("t10k-labels-idx1-ubyte.gz", data.MNIST_SHA256["t10k-labels-idx1-ubyte.gz"],
+            data._fetch_file("t10k-labels-idx1-ubyte.gz", data.MNIST_SHA256["t10k-labels-idx1-ubyte.gz"],
                             "mnist", data.MNIST_MIRRORS)
 
 
@@ -235,7 +235,7 @@ def test_shift_beyond_the_frame_and_bad_arguments():
     np.testing.assert_array_equal(data.shift_images(images, 4, 0), 0.0)
     with pytest.raises(ValueError, match="whole numbers"):
         data.shift_images(images, 1.5, 0)
-    with pytest.raises(ValueError, match="must be a batch"):
+    with pytest.raises(ValueError, match="must be a non-empty batch of images"):
         data.shift_images(np.ones((4, 4)), 1, 0)
     assert data.shift_images(np.ones((1, 4, 4, 5)), 1, 0).sum() == 4 * 3 * 5  # any number of channels
 

@@ -68,3 +68,43 @@ def test_load_records_rejects_foreign_json(tmp_path):
     (tmp_path / "x.json").write_text(json.dumps({"notebook": "x"}))
     with pytest.raises(ValueError, match="not a results record"):
         results.load_records(tmp_path)
+
+
+def test_format_duration():
+    assert [results.format_duration(s) for s in (7.4, 59.6, 133, 1207)] == ["7 s", "1 min 0 s", "2 min 13 s",
+                                                                           "20 min 7 s"]
+
+
+def test_curriculum_times_come_from_the_records():
+    readme = ("intro\n| # | lesson | topics | smoke | full | Colab |\n"
+              "| 01 | [The perceptron](notebooks/01_perceptron.ipynb) | a, b | 1 s | 2 s | [open](x) |\n"
+              "| 02 | [Next](notebooks/02_next.ipynb) | c | 3 s | 4 s | [open](y) |\nend")
+    smoke = [dict(record("01_perceptron", "smoke"), seconds=7.2)]
+    full = [dict(record("01_perceptron", "full"), seconds=133.0)]
+    updated = results.curriculum_with_times(readme, smoke, full)
+    assert "| 01 | [The perceptron](notebooks/01_perceptron.ipynb) | a, b | 7 s | 2 min 13 s | [open](x) |" in updated
+    assert "| 02 | [Next](notebooks/02_next.ipynb) | c | not run | not run | [open](y) |" in updated
+    assert updated.startswith("intro\n") and updated.endswith("\nend")
+
+
+def test_the_readme_states_the_recorded_times():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    records = [results.load_records(root / "results" / profile) for profile in ("smoke", "full")]
+    assert results.curriculum_with_times(readme, *records) == readme, \
+        "run: python -m course_lib.results results/smoke results/full --readme README.md"
+    lessons = sorted(path.stem for path in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [m["notebook"] for m in map(results.CURRICULUM_ROW.match, readme.split("\n")) if m] == lessons
+
+
+def test_command_line_updates_the_readme(tmp_path, capsys):
+    smoke, full = tmp_path / "smoke", tmp_path / "full"
+    results.write_record(dict(record("01_a", "smoke"), seconds=5.0), smoke)
+    results.write_record(dict(record("01_a", "full"), seconds=65.0), full)
+    readme = tmp_path / "README.md"
+    readme.write_text("| 01 | [A](notebooks/01_a.ipynb) | t | ? | ? | [open](u) |\n")
+    assert results.main([str(smoke), str(full), "--readme", str(readme)]) == 0
+    assert readme.read_text() == "| 01 | [A](notebooks/01_a.ipynb) | t | 5 s | 1 min 5 s | [open](u) |\n"
+    assert results.main([str(smoke), "--readme", str(readme)]) == 2

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course_lib.scratch.layers import Layer
+from course_lib.validation import as_image_batch
 
 PADDINGS = ("valid", "same")
 POOL_MODES = ("max", "average", "sum")
@@ -25,20 +26,6 @@ def _pair(value, name: str) -> tuple[int, int]:
     if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
         raise ValueError(f"{name} must be a positive integer or a pair of them, got {value!r}")
     return int(pair[0]), int(pair[1])
-
-
-def check_images(x, name: str = "x", channels: int | None = None) -> np.ndarray:
-    """Return ``x`` after checking it is a floating-point batch ``(batch, height, width, channels)``."""
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must hold floating-point numbers, got dtype {x.dtype}; "
-                         f"convert it with {name}.astype(np.float32)")
-    if x.ndim != 4:
-        raise ValueError(f"{name} must be 4-D (batch, height, width, channels), got shape {x.shape}; "
-                         "add a channel axis to grey images with x[..., None]")
-    if channels is not None and x.shape[-1] != channels:
-        raise ValueError(f"{name} must have {channels} channel(s) to match the kernel, got shape {x.shape}")
-    return x
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
@@ -84,7 +71,7 @@ def conv2d(x, kernel, bias=None, stride=1, padding: str = "valid") -> np.ndarray
     kernel = np.asarray(kernel)
     if kernel.ndim != 4:
         raise ValueError(f"kernel must be 4-D (height, width, in_channels, filters), got shape {kernel.shape}")
-    x = check_images(x, "x", kernel.shape[2])
+    x = as_image_batch(x, "x", channel_axis=True, channels=kernel.shape[2], floating=True)
     stride = _pair(stride, "stride")
     if padding not in PADDINGS:
         raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
@@ -108,7 +95,7 @@ def pool2d(x, pool_size=2, stride=None, mode: str = "max") -> np.ndarray:
     ``stride`` defaults to ``pool_size`` (non-overlapping windows), as in Keras's pooling layers.
     Sum pooling is average pooling times the window's area.
     """
-    x = check_images(x)
+    x = as_image_batch(x, "x", channel_axis=True, floating=True)
     if mode not in POOL_MODES:
         raise ValueError(f"mode must be one of {POOL_MODES}, got {mode!r}")
     pool = _pair(pool_size, "pool_size")
@@ -145,7 +132,7 @@ class Conv2D(Layer):
         self._windows = None
 
     def forward(self, x):
-        x = check_images(x, "Conv2D input", self.params["W"].shape[2])
+        x = as_image_batch(x, "Conv2D input", channel_axis=True, channels=self.params["W"].shape[2], floating=True)
         k_h, k_w = self.params["W"].shape[:2]
         pads = [(0, 0), (0, 0)]
         if self.padding == "same":
@@ -187,7 +174,7 @@ class Pool2D(Layer):
         self._x = None
 
     def forward(self, x):
-        self._x = check_images(x, "Pool2D input")
+        self._x = as_image_batch(x, "Pool2D input", channel_axis=True, floating=True)
         return pool2d(self._x, self.pool, self.stride, self.mode)
 
     def backward(self, grad_output):

@@ -14,25 +14,7 @@ import abc
 
 import numpy as np
 
-
-def check_float(x, name: str = "x") -> np.ndarray:
-    """Return ``x`` as an array after checking it holds floating-point numbers."""
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must hold floating-point numbers, got dtype {x.dtype}; "
-                         f"convert it with {name}.astype(np.float64)")
-    return x
-
-
-def check_batch(x, name: str = "x", features: int | None = None) -> np.ndarray:
-    """Return ``x`` as an array after checking it is a floating-point ``(batch, features)`` batch."""
-    x = check_float(x, name)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (batch, features), got shape {x.shape}; "
-                         "flatten images with x.reshape(len(x), -1)")
-    if features is not None and x.shape[1] != features:
-        raise ValueError(f"{name} must have {features} features per example, got shape {x.shape}")
-    return x
+from course_lib.validation import as_feature_batch, as_float_array
 
 
 class Layer(abc.ABC):
@@ -99,7 +81,7 @@ class Dense(Layer):
             self.params[key] = value.copy()
 
     def forward(self, x):
-        self._x = check_batch(x, "Dense input", self.params["W"].shape[0])
+        self._x = as_feature_batch(x, "Dense input", self.params["W"].shape[0])
         return self._x @ self.params["W"] + self.params["b"]
 
     def backward(self, grad_output):
@@ -129,7 +111,7 @@ class Activation(Layer):
         """f'(z), element-wise."""
 
     def forward(self, z):
-        self._z = check_float(z, f"{type(self).__name__} input")
+        self._z = as_float_array(z, f"{type(self).__name__} input")
         return self.function(self._z)
 
     def backward(self, grad_output):
@@ -219,7 +201,7 @@ class PReLU(Activation):
         return np.where(np.asarray(z) > 0, 1.0, self.params["alpha"])
 
     def forward(self, z):
-        z = check_float(z, "PReLU input")
+        z = as_float_array(z, "PReLU input")
         if z.shape[-1] != len(self.params["alpha"]):
             raise ValueError(f"PReLU input must have {len(self.params['alpha'])} features on its last axis, "
                              f"got shape {z.shape}")
@@ -244,7 +226,7 @@ class Softmax(Layer):
         self._p = None
 
     def forward(self, z):
-        z = check_batch(z, "Softmax input")
+        z = as_feature_batch(z, "Softmax input")
         exp = np.exp(z - z.max(axis=1, keepdims=True))  # shifting by the max avoids overflow
         self._p = exp / exp.sum(axis=1, keepdims=True)
         return self._p

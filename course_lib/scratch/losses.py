@@ -9,7 +9,7 @@ import abc
 
 import numpy as np
 
-from course_lib.scratch.layers import check_batch
+from course_lib.validation import as_feature_batch
 
 
 class Loss(abc.ABC):
@@ -46,7 +46,7 @@ class MeanSquaredError(Loss):
     """Mean of (prediction - target)^2 over every entry, as ``keras.losses.MeanSquaredError``."""
 
     def forward(self, predictions, targets):
-        predictions = check_batch(predictions, "predictions")
+        predictions = as_feature_batch(predictions, "predictions")
         targets = np.asarray(targets, dtype=np.float64)
         if targets.shape != predictions.shape:
             raise ValueError(f"targets must have the predictions' shape {predictions.shape}, got {targets.shape}")
@@ -70,7 +70,7 @@ class CrossEntropy(Loss):
         self.from_logits = from_logits
 
     def forward(self, predictions, targets):
-        predictions = check_batch(predictions, "predictions")
+        predictions = as_feature_batch(predictions, "predictions")
         targets = np.asarray(targets)
         if targets.ndim == 1:
             if len(targets) != len(predictions):

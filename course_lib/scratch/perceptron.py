@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.scratch.layers import check_batch
+from course_lib.validation import as_feature_batch
 
 
 class Perceptron:
@@ -25,7 +25,7 @@ class Perceptron:
 
     def net_input(self, x) -> np.ndarray:
         """The weighted sum ``x @ w + b`` for a batch ``x`` of shape (n, n_features)."""
-        return check_batch(x, "x", len(self.w)) @ self.w + self.b
+        return as_feature_batch(x, "x", len(self.w)) @ self.w + self.b
 
     def predict(self, x) -> np.ndarray:
         """Class 0 or 1 for each row of ``x``: the step function of the net input."""
@@ -36,7 +36,7 @@ class Perceptron:
 
         Returns the number of mistakes in each epoch; stops early after an epoch with none.
         """
-        x = check_batch(x, "x", len(self.w))
+        x = as_feature_batch(x, "x", len(self.w))
         y = np.asarray(y)
         if y.shape != (len(x),) or not np.isin(y, (0, 1)).all():
             raise ValueError(f"y must hold one label per row of x, each 0 or 1; got shape {y.shape} "

@@ -5,7 +5,8 @@ import time
 
 import numpy as np
 
-from course_lib.scratch.layers import Layer, check_batch
+from course_lib.scratch.layers import Layer
+from course_lib.validation import as_feature_batch
 from course_lib.scratch.losses import Loss
 
 
@@ -61,7 +62,7 @@ class SGD:
 
 def evaluate(model: Sequential, loss: Loss, x, y, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss over ``(x, y)`` and, for integer class labels, accuracy (a fraction)."""
-    x = check_batch(x)
+    x = as_feature_batch(x)
     y = np.asarray(y)
     total, correct = 0.0, 0
     for start in range(0, len(x), batch_size):
@@ -85,7 +86,7 @@ def fit(model: Sequential, loss: Loss, optimizer: SGD, x, y, *, epochs: int, bat
     (each batch scored just before its update) and the validation figures are measured after
     the epoch, so the curves of both can be compared directly.
     """
-    x = check_batch(x)
+    x = as_feature_batch(x)
     y = np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
