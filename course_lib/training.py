@@ -50,8 +50,9 @@ def compile_classifier(model: keras.Model, optimizer, *, jit_compile="auto") -> 
     """Compile ``model`` (integer labels in, softmax probabilities out) for ``fit``: sparse
     cross-entropy loss, accuracy metric. Returns the model.
 
-    ``jit_compile="auto"`` lets Keras decide whether to compile the training step with XLA: on JAX
-    always, on TensorFlow only with a GPU (on a CPU, XLA made our CNNs slower).
+    ``jit_compile="auto"`` lets Keras decide whether to compile the training step with XLA: when every
+    layer supports it (Keras's random augmentation layers do not: keep them in the input pipeline), on
+    JAX always, on TensorFlow only with a GPU (on a CPU, XLA made our CNNs slower).
     """
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                   jit_compile=jit_compile)
