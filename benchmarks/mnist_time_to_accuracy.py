@@ -7,7 +7,8 @@ the first epoch whose test accuracy reaches the target, or after ``--max-epochs`
 
 - ours: ``course_lib.models.small_cnn(filters=(16, 32), convs_per_stage=1, dense_units=256,
   dropout=0.25)`` (409,178 parameters),
-  trained exactly as in lesson 07's full profile: random shifts of up to 10% of the image size,
+  trained exactly as in lesson 07's full profile: random shifts of up to 10% of the image size
+  (in the input pipeline, ``course_lib.data.Batches``),
   batches of 256, Adam with a one-cycle schedule (linear warm-up from peak/10 to peak = 5e-3 over
   the first 5% of the steps, then a half cosine to zero) laid out over the full profile's 20
   epochs. The schedule is not shortened to reach 99% sooner.
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import sys
@@ -48,22 +48,19 @@ OURS_PLANNED_EPOCHS = 20  # the lesson's full profile: the epochs the schedule i
 REFERENCE_BATCH_SIZE = 128
 
 
-def ours(n_train: int, planned_epochs: int) -> tuple[keras.Model, int]:
-    """The lesson-07 small CNN behind a random-shift layer, compiled with the lesson's recipe, its
-    schedule laid out over planned_epochs."""
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1), name="image"),
-        keras.layers.RandomTranslation(OURS_MAX_SHIFT, OURS_MAX_SHIFT, fill_mode="constant", name="random_shift"),
-        cl.models.small_cnn(**OURS_CNN_SETTINGS),
-    ], name="small_cnn_training")
-    total_steps = math.ceil(n_train / OURS_BATCH_SIZE) * planned_epochs
-    schedule = cl.training.one_cycle_schedule(total_steps, peak=OURS_PEAK_LEARNING_RATE)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model, OURS_BATCH_SIZE
+def ours(x_train, y_train, planned_epochs: int, seed: int) -> tuple[keras.Model, dict]:
+    """The lesson-07 small CNN compiled with the lesson's recipe (its schedule laid out over
+    planned_epochs), and its training input: shuffled batches randomly shifted in the input pipeline,
+    as ``course_lib.training.train_with_recipe`` builds them."""
+    batches = cl.data.Batches(x_train, y_train, OURS_BATCH_SIZE, seed=seed,
+                              augment=cl.data.augmentation(translate=OURS_MAX_SHIFT, seed=seed))
+    model = cl.models.small_cnn(**OURS_CNN_SETTINGS)
+    cl.training.compile_classifier(
+        model, cl.training.recipe_optimizer(len(batches) * planned_epochs, OURS_PEAK_LEARNING_RATE))
+    return model, {"x": batches}
 
 
-def reference() -> tuple[keras.Model, int]:
+def reference(x_train, y_train) -> tuple[keras.Model, dict]:
     """The Keras example "Simple MNIST convnet", compiled as in the example (Adam, default settings)."""
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
@@ -76,7 +73,7 @@ def reference() -> tuple[keras.Model, int]:
         keras.layers.Dense(10, activation="softmax"),
     ], name="keras_example_convnet")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model, REFERENCE_BATCH_SIZE
+    return model, {"x": x_train, "y": y_train, "batch_size": REFERENCE_BATCH_SIZE}
 
 
 def environment() -> dict:
@@ -105,12 +102,10 @@ def load_average() -> list[float] | None:
 def measure(x_train, y_train, x_test, y_test, *, target: float, max_epochs: int, seed: int) -> dict:
     """One interleaved measurement of both runs; returns each run's summary."""
     keras.utils.set_random_seed(seed)
-    builders = {"ours": lambda: ours(len(y_train), OURS_PLANNED_EPOCHS), "reference": reference}
     runs = {}
-    for name, build in builders.items():
-        model, batch_size = build()
-        network = model.layers[-1] if name == "ours" else model  # without the random-shift layer
-        runs[name] = {"model": model, "batch_size": batch_size, "params": network.count_params(), "seconds": 0.0,
+    for name, (model, inputs) in {"ours": ours(x_train, y_train, OURS_PLANNED_EPOCHS, seed),
+                                  "reference": reference(x_train, y_train)}.items():
+        runs[name] = {"model": model, "inputs": inputs, "params": model.count_params(), "seconds": 0.0,
                       "epochs": [], "reached_at_epoch": None}
 
     for epoch in range(1, max_epochs + 1):
@@ -120,8 +115,7 @@ def measure(x_train, y_train, x_test, y_test, *, target: float, max_epochs: int,
         for name in active:  # one epoch of each unfinished run in turn: background load falls on all alike
             state = runs[name]
             started = time.perf_counter()
-            state["model"].fit(x_train, y_train, batch_size=state["batch_size"], epochs=epoch,
-                               initial_epoch=epoch - 1, verbose=0)
+            state["model"].fit(**state["inputs"], epochs=epoch, initial_epoch=epoch - 1, verbose=0)
             seconds = time.perf_counter() - started
             state["seconds"] += seconds
             accuracy = float(state["model"].evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
@@ -135,7 +129,8 @@ def measure(x_train, y_train, x_test, y_test, *, target: float, max_epochs: int,
 
     summary = {}
     for name, state in runs.items():
-        summary[name] = {"model": state["model"].name, "params": state["params"], "batch_size": state["batch_size"],
+        batch_size = OURS_BATCH_SIZE if name == "ours" else REFERENCE_BATCH_SIZE
+        summary[name] = {"model": state["model"].name, "params": state["params"], "batch_size": batch_size,
                          "schedule_planned_for_epochs": OURS_PLANNED_EPOCHS if name == "ours" else None,
                          "reached_target": state["reached_at_epoch"] is not None,
                          "epochs_to_target": state["reached_at_epoch"],
@@ -162,9 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
 
-    data = cl.data.load_splits("mnist", seed=42)  # the course's split, whatever the training seed
-    x_train, y_train = data.x_train[..., None], data.y_train
-    x_test, y_test = data.x_test[..., None], data.y_test
+    data = cl.data.load_splits("mnist", seed=42, channel_axis=True)  # the course's split, whatever the seed
+    x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
     env = environment()
     load_at_start = load_average()
     print(f"environment: {env['device']} ({env['cpu']}, {env['cpu_count']} cores) | keras {env['keras']} on "
