@@ -21,6 +21,9 @@ from pathlib import Path
 RESULTS_ENV = "COURSE_RESULTS_DIR"
 METRIC_NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+){2,}$")
 RECORD_KEYS = ("notebook", "profile", "backend", "device", "seconds", "metrics")
+# Optional: the machine's load when the run ended (os.getloadavg()'s 15-minute figure) and its CPU count.
+# Times measured while other jobs shared the CPUs are upper bounds; the README marks them.
+LOAD_KEYS = ("load_average", "cpu_count")
 
 
 def validate_metrics(metrics: dict) -> dict[str, float]:
@@ -55,7 +58,8 @@ def write_record(record: dict, directory: str | os.PathLike | None = None) -> Pa
         return None
     path = Path(directory) / f"{record['notebook']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({key: record[key] for key in RECORD_KEYS}, indent=2) + "\n")
+    kept = {key: record[key] for key in (*RECORD_KEYS, *LOAD_KEYS) if key in record}
+    path.write_text(json.dumps(kept, indent=2) + "\n")
     return path
 
 
@@ -124,14 +128,26 @@ CURRICULUM_ROW = re.compile(r"^\| (?P<number>\d\d) \| (?P<lesson>\[[^]]*\]\(note
                             r"\| (?P<topics>.*?) \| (?P<smoke>[^|]*) \| (?P<full>[^|]*) \| (?P<colab>[^|]*) \|$")
 
 
+def measured_on_a_busy_machine(record: dict) -> bool:
+    """Whether the run ended with the machine busier than its cores could serve (15-minute load
+    average above 1.5 jobs per core): its time is then an upper bound."""
+    load, cores = record.get("load_average"), record.get("cpu_count")
+    return load is not None and bool(cores) and load > 1.5 * cores
+
+
+def format_time(record: dict) -> str:
+    """A record's run time as the README's curriculum shows it, marked ``*`` when measured on a busy machine."""
+    return format_duration(record["seconds"]) + (" *" if measured_on_a_busy_machine(record) else "")
+
+
 def curriculum_with_times(readme: str, smoke: list[dict], full: list[dict]) -> str:
     """The README text with each curriculum row's smoke and full times taken from the records
-    (a lesson without a record gets "not run"). Rows are ``| NN | [title](notebooks/NN_x.ipynb) |
-    topics | smoke | full | colab |``; nothing else in the README changes."""
+    (a lesson without a record gets "not run"; see :func:`format_time`). Rows are ``| NN |
+    [title](notebooks/NN_x.ipynb) | topics | smoke | full | colab |``; nothing else in the README changes."""
     by_profile = [{record["notebook"]: record for record in records} for records in (smoke, full)]
 
     def row(match):
-        times = [format_duration(records[match["notebook"]]["seconds"]) if match["notebook"] in records
+        times = [format_time(records[match["notebook"]]) if match["notebook"] in records
                  else "not run" for records in by_profile]
         return (f"| {match['number']} | {match['lesson']} | {match['topics']} | {times[0]} | {times[1]} | "
                 f"{match['colab']} |")

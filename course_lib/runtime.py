@@ -87,6 +87,15 @@ def device_name() -> str:
     return "CPU"
 
 
+def machine_load() -> dict:
+    """The machine's 15-minute load average and CPU count, for a results record: a run time measured
+    while other jobs shared the CPUs is an upper bound. Empty where the platform has no load average."""
+    try:
+        return {"load_average": round(os.getloadavg()[2], 2), "cpu_count": os.cpu_count()}
+    except (AttributeError, OSError):
+        return {}
+
+
 def environment_report() -> list[dict]:
     """Each package course-lib depends on: the version it needs, the one installed, and whether
     that satisfies it. Read from the installed package's own metadata (``pyproject.toml``)."""
@@ -174,6 +183,7 @@ class Run:
             "device": self.device,
             "seconds": round(self.seconds, 1),
             "metrics": dict(self.metrics),
+            **machine_load(),
         }
 
     def finish(self) -> None:

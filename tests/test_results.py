@@ -108,3 +108,12 @@ def test_command_line_updates_the_readme(tmp_path, capsys):
     assert results.main([str(smoke), str(full), "--readme", str(readme)]) == 0
     assert readme.read_text() == "| 01 | [A](notebooks/01_a.ipynb) | t | 5 s | 1 min 5 s | [open](u) |\n"
     assert results.main([str(smoke), "--readme", str(readme)]) == 2
+
+
+def test_times_measured_on_a_busy_machine_are_marked(tmp_path):
+    quiet = dict(record("01_a", "smoke"), seconds=5.0, load_average=2.5, cpu_count=2)
+    busy = dict(record("01_a", "full"), seconds=65.0, load_average=3.5, cpu_count=2)
+    assert results.format_time(quiet) == "5 s" and results.format_time(busy) == "1 min 5 s *"
+    assert results.format_time(record("01_a", "smoke")) == "12 s"  # no load recorded: no mark
+    results.write_record(busy, tmp_path)
+    assert results.load_records(tmp_path)[0]["load_average"] == 3.5

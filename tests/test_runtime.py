@@ -61,7 +61,8 @@ def test_record_writes_results_json(tmp_path, monkeypatch):
     run = runtime.setup("99_test", "smoke", smoke={}, full={})
     run.record(mnist_mlp_test_accuracy=np.float32(0.5), mnist_mlp_params=np.int64(10))
     record = json.loads((tmp_path / "99_test.json").read_text())
-    assert set(record) == {"notebook", "profile", "backend", "device", "seconds", "metrics"}
+    assert set(record) - {"load_average", "cpu_count"} == {"notebook", "profile", "backend", "device", "seconds",
+                                                           "metrics"}
     assert record["profile"] == "smoke"
     assert record["metrics"] == {"mnist_mlp_test_accuracy": 0.5, "mnist_mlp_params": 10}
 
@@ -97,3 +98,11 @@ def test_environment_report_covers_the_declared_dependencies():
     rows = {row["package"]: row for row in runtime.environment_report()}
     assert {"keras", "numpy", "matplotlib", "scikit-learn"} <= set(rows)
     assert rows["keras"]["needs"] == ">=3.15" and rows["keras"]["ok"] is True
+
+
+def test_machine_load_is_recorded_where_the_platform_has_it():
+    load = runtime.machine_load()
+    if hasattr(os, "getloadavg"):
+        assert load["load_average"] >= 0 and load["cpu_count"] >= 1
+    else:
+        assert load == {}
