@@ -1,9 +1,8 @@
 """The nbgrader round trip for every lesson, through the instructor commands (course_lib.grading).
 
-One class-wide fixture releases all lessons and autogrades four submissions of each, as a class of
+One class-wide fixture releases all lessons and autogrades three submissions of each, as a class of
 learners would hand them in:
 
-- ``instructor``: the instructor's source: full marks;
 - ``alternative``: the student release answered with correct solutions written differently from
   the instructor's (another algorithm, another numeric type, another way to build the same model):
   full marks;
@@ -12,7 +11,12 @@ learners would hand them in:
   cells its case names;
 - ``blank``: the unmodified student release: zero, without crashing the grader.
 
-Each lesson's answers and mistakes live in ``tests/grading_cases/<lesson>.py`` (see its docstring).
+The instructor's source earns full marks: nbval runs it with its hidden tests in every test run (a
+failing test cell fails the notebook), and the ``mistake`` submission, the source with one or two
+answers changed, proves that nbgrader awards every other test cell its points. Grading the source
+as a fourth submission would prove nothing more and add a third to the grading time.
+
+Each lesson's answers and mistakes live in ``tests/grading_cases/<lesson>.py`` (see the README there).
 Grading caps every ``fit`` at one epoch of a few steps (``--max-steps``): graded cells test
 functions and model specifications, never how well a model trained.
 """
@@ -95,10 +99,8 @@ def course(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("course")
     submissions = tmp_path_factory.mktemp("submissions")
     releases = grading.release(LESSONS, course_dir, NOTEBOOKS)
-    for student in ("instructor", "blank"):
-        (submissions / student).mkdir()
+    (submissions / "blank").mkdir()
     for lesson, released in zip(LESSONS, releases):
-        shutil.copy(NOTEBOOKS / f"{lesson}.ipynb", submissions / "instructor")
         shutil.copy(released, submissions / "blank")
         write_with_answers(released, submissions / "alternative" / f"{lesson}.ipynb", case(lesson).ALTERNATIVES)
         write_with_answers(NOTEBOOKS / f"{lesson}.ipynb", submissions / "mistake" / f"{lesson}.ipynb",
@@ -142,11 +144,6 @@ def test_release_holds_no_solution_or_hidden_test(course, lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_source_autogrades_to_full_marks(course, lesson):
-    assert grading.scores(lesson, course)["instructor"] == (points(lesson), points(lesson))
-
-
-@pytest.mark.parametrize("lesson", LESSONS)
 def test_unmodified_release_autogrades_to_zero(course, lesson):
     assert grading.scores(lesson, course)["blank"] == (0, points(lesson))
 
@@ -171,9 +168,9 @@ def test_validate_passes_on_source_and_invert_on_release(course, lesson):
 
 def test_feedback_and_csv_export(course, tmp_path):
     grading.feedback(LESSONS[:1], course, NOTEBOOKS)
-    assert (course / "feedback" / "instructor" / LESSONS[0] / f"{LESSONS[0]}.html").exists()
+    assert (course / "feedback" / "alternative" / LESSONS[0] / f"{LESSONS[0]}.html").exists()
     rows = grading.export(tmp_path / "grades.csv", course).read_text().splitlines()
-    assert rows[0].startswith("assignment,") and len(rows) == 1 + 4 * len(LESSONS)
+    assert rows[0].startswith("assignment,") and len(rows) == 1 + 3 * len(LESSONS)
 
 
 def test_command_line_reports_unknown_lessons(capsys):
