@@ -8,9 +8,17 @@ ALTERNATIVES = {
     corners = [m[r:h:2, c:w:2] for r in (0, 1) for c in (0, 1)]
     return np.maximum.reduce(corners)
 ''',
-    # Count the start positions with range.
-    "ex2": '''def pool_output_size(size, window, stride):
-    return len(range(0, size - window + 1, stride))
+    # Both gradients as correlations: dL/dK correlates the image with G, dL/dX is the "full"
+    # correlation of G with the kernel turned by 180 degrees.
+    "ex2": '''def conv2d_single_backward(image, kernel, grad_output):
+    x = np.asarray(image, dtype=np.float64)
+    k = np.asarray(kernel, dtype=np.float64)
+    g = np.asarray(grad_output, dtype=np.float64)
+    # dL/dK: the image correlated with G; dL/dX: G zero-padded all round, correlated with K turned by 180 degrees.
+    grad_kernel = scratch.conv2d(x[None, :, :, None], g[:, :, None, None])[0, :, :, 0]
+    padded = np.pad(g, [(k.shape[0] - 1, k.shape[0] - 1), (k.shape[1] - 1, k.shape[1] - 1)])
+    grad_image = scratch.conv2d(padded[None, :, :, None], k[::-1, ::-1, None, None])[0, :, :, 0]
+    return grad_image, grad_kernel
 ''',
     # Sum with einsum, divide by the number of positions.
     "ex3": '''def global_average_pool(x):
