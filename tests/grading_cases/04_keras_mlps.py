@@ -15,10 +15,28 @@ def build_mlp(input_shape, hidden_units, n_classes, dropout_rate=0.0, name="mlp"
     outputs = functools.reduce(lambda tensor, layer: layer(tensor), stack, inputs)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 ''',
-    # A dot product of NumPy integer arrays: the result is an np.int64, not a Python int.
-    "ex2": '''def mlp_param_count(layer_sizes):
-    sizes = np.asarray(layer_sizes, dtype=np.int64)
-    return (sizes[:-1] + 1) @ sizes[1:]
+    # Shuffle an index array in place; each batch's gradient summed one example at a time.
+    "ex2": '''def sgd_softmax_regression(x, y, n_classes, epochs, batch_size, learning_rate, seed=0):
+    data = np.asarray(x, dtype=np.float64)
+    labels = [int(label) for label in y]
+    generator = np.random.default_rng(seed)
+    W = np.zeros((data.shape[1], n_classes))
+    b = np.zeros(n_classes)
+    index = np.arange(len(data))
+    for epoch in range(epochs):
+        generator.shuffle(index)
+        batches = [index[start:start + batch_size] for start in range(0, len(index), batch_size)]
+        for batch in batches:
+            grad_W, grad_b = np.zeros_like(W), np.zeros_like(b)
+            for row in batch:  # one example at a time, summed, then averaged
+                scores = data[row] @ W + b
+                p = np.exp(scores - np.logaddexp.reduce(scores))
+                p[labels[row]] -= 1.0
+                grad_W += np.outer(data[row], p)
+                grad_b += p
+            W = W - learning_rate * grad_W / len(batch)
+            b = b - learning_rate * grad_b / len(batch)
+    return W, b
 ''',
     # Pure Python loops, no argmax.
     "ex3": '''def accuracy_from_probabilities(probabilities, labels):
