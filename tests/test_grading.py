@@ -1,20 +1,20 @@
 """The nbgrader round trip for every lesson, through the instructor commands (course_lib.grading).
 
-One class-wide fixture releases all lessons and autogrades three submissions of each, as a class of
-learners would hand them in:
+One class-wide fixture releases all lessons and autogrades two submissions of each, as a class of
+learners would hand them in, built so that every exercise's expected score is known:
 
-- ``alternative``: the student release answered with correct solutions written differently from
-  the instructor's (another algorithm, another numeric type, another way to build the same model):
-  full marks;
-- ``mistake``: the source with one plausible mistake, and, where an exercise says "write it
-  yourself", an answer that calls the reference instead: each loses exactly the points of the test
-  cells its case names;
-- ``blank``: the unmodified student release: zero, without crashing the grader.
+- ``mixed``: the student release answered with correct solutions written differently from the
+  instructor's (another algorithm, another numeric type, another way to build the same model), except
+  for one plausible mistake and, where an exercise says "write it yourself", an answer that calls the
+  reference instead: it loses exactly the points of the test cells the lesson's case names;
+- ``remaining``: the student release with only those one or two exercises answered, by their correct
+  alternatives, and every other exercise left as released: those earn their points, the blank ones
+  zero, without crashing the grader.
 
-The instructor's source earns full marks: nbval runs it with its hidden tests in every test run (a
-failing test cell fails the notebook), and the ``mistake`` submission, the source with one or two
-answers changed, proves that nbgrader awards every other test cell its points. Grading the source
-as a fourth submission would prove nothing more and add a third to the grading time.
+Together they prove that every alternative earns full marks, every planned error loses exactly its
+points and a blank exercise earns nothing, in two autograded executions per lesson instead of one per
+case. The instructor's source earns full marks: nbval runs it with its hidden tests in every test run
+(a failing test cell fails the notebook).
 
 Each lesson's answers and mistakes live in ``tests/grading_cases/<lesson>.py`` (see the README there).
 Grading caps every ``fit`` at one epoch of a few steps (``--max-steps``): graded cells test
@@ -75,8 +75,9 @@ def write_with_answers(source, target, answers):
     target.write_text(json.dumps(notebook))
 
 
-def mistaken_answers(lesson):
-    """The source's answers with the planned mistake made, and the forbidden call answered where there is one."""
+def planned_errors(lesson):
+    """The planned mistake (made in the instructor's answer) and, where there is one, the answer that
+    calls the forbidden reference: {grade_id: cell text}."""
     lesson_case = case(lesson)
     sources = {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
                for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
@@ -89,6 +90,26 @@ def mistaken_answers(lesson):
     return answers
 
 
+def mixed_answers(lesson):
+    """Alternatives everywhere, except the exercises that carry the planned errors."""
+    return {**case(lesson).ALTERNATIVES, **planned_errors(lesson)}
+
+
+def remaining_answers(lesson):
+    """Alternatives for the exercises that carry the planned errors; every other exercise left blank."""
+    return {grade_id: case(lesson).ALTERNATIVES[grade_id] for grade_id in planned_errors(lesson)}
+
+
+def test_cells(lesson, exercise_ids=None):
+    """The graded test cells of the exercises (all when None): ``ex2_tests``, and ``ex2_tests_2`` and
+    so on where an exercise's parts earn points separately."""
+    graded = [nbgrader_meta(cell)["grade_id"] for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("grade")]
+    if exercise_ids is None:
+        return set(graded)
+    return {grade_id for grade_id in graded for exercise in exercise_ids
+            if grade_id == f"{exercise}_tests" or grade_id.startswith(f"{exercise}_tests_")}
+
+
 def lost_test_cells(lesson):
     lesson_case = case(lesson)
     return set(lesson_case.MISTAKE["loses"]) | set(lesson_case.FORBIDDEN["loses"] if lesson_case.FORBIDDEN else ())
@@ -99,12 +120,9 @@ def course(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("course")
     submissions = tmp_path_factory.mktemp("submissions")
     releases = grading.release(LESSONS, course_dir, NOTEBOOKS)
-    (submissions / "blank").mkdir()
     for lesson, released in zip(LESSONS, releases):
-        shutil.copy(released, submissions / "blank")
-        write_with_answers(released, submissions / "alternative" / f"{lesson}.ipynb", case(lesson).ALTERNATIVES)
-        write_with_answers(NOTEBOOKS / f"{lesson}.ipynb", submissions / "mistake" / f"{lesson}.ipynb",
-                           mistaken_answers(lesson))
+        write_with_answers(released, submissions / "mixed" / f"{lesson}.ipynb", mixed_answers(lesson))
+        write_with_answers(released, submissions / "remaining" / f"{lesson}.ipynb", remaining_answers(lesson))
     grading.autograde(submissions, LESSONS, course_dir, NOTEBOOKS, max_steps=MAX_STEPS)
     return course_dir
 
@@ -124,8 +142,18 @@ def test_every_exercise_has_an_alternative_answer(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_alternative_answers_earn_full_marks(course, lesson):
-    assert grading.scores(lesson, course)["alternative"] == (points(lesson), points(lesson))
+def test_alternatives_earn_full_marks_and_planned_errors_lose_exactly_their_points(course, lesson):
+    lost = lost_test_cells(lesson)
+    assert lost and points(lesson, lost) > 0
+    assert grading.scores(lesson, course)["mixed"] == (points(lesson) - points(lesson, lost), points(lesson))
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_remaining_alternatives_earn_their_points_and_blank_exercises_zero(course, lesson):
+    answered_tests = test_cells(lesson, remaining_answers(lesson))
+    assert len(answered_tests) >= len(remaining_answers(lesson)), f"{lesson}: every answered exercise needs its _tests cell"
+    assert answered_tests < test_cells(lesson), f"{lesson}: at least one exercise must stay blank"
+    assert grading.scores(lesson, course)["remaining"] == (points(lesson, answered_tests), points(lesson))
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -143,18 +171,6 @@ def test_release_holds_no_solution_or_hidden_test(course, lesson):
     assert not leaked, f"solution or hidden-test lines left in the student release: {leaked}"
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_unmodified_release_autogrades_to_zero(course, lesson):
-    assert grading.scores(lesson, course)["blank"] == (0, points(lesson))
-
-
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_mistakes_and_forbidden_calls_lose_exactly_their_points(course, lesson):
-    lost = lost_test_cells(lesson)
-    assert lost and points(lesson, lost) > 0
-    assert grading.scores(lesson, course)["mistake"] == (points(lesson) - points(lesson, lost), points(lesson))
-
-
 # The learner's own check before handing in. One lesson shows the command and settings work; the
 # autograde tests above already run every lesson's tests on the same two notebooks.
 @pytest.mark.parametrize("lesson", LESSONS[:1])
@@ -168,9 +184,9 @@ def test_validate_passes_on_source_and_invert_on_release(course, lesson):
 
 def test_feedback_and_csv_export(course, tmp_path):
     grading.feedback(LESSONS[:1], course, NOTEBOOKS)
-    assert (course / "feedback" / "alternative" / LESSONS[0] / f"{LESSONS[0]}.html").exists()
+    assert (course / "feedback" / "mixed" / LESSONS[0] / f"{LESSONS[0]}.html").exists()
     rows = grading.export(tmp_path / "grades.csv", course).read_text().splitlines()
-    assert rows[0].startswith("assignment,") and len(rows) == 1 + 3 * len(LESSONS)
+    assert rows[0].startswith("assignment,") and len(rows) == 1 + 2 * len(LESSONS)
 
 
 def test_command_line_reports_unknown_lessons(capsys):
