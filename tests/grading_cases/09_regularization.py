@@ -34,6 +34,20 @@ ALTERNATIVES = {
     scale = np.asarray(gamma, dtype=np.float32) / np.sqrt(variance + np.float32(epsilon))
     return centered * scale + np.asarray(beta, dtype=np.float32)
 ''',
+    "ex5": '''def beats(scores_a, scores_b):
+    """Pair by pair: a wins only if each of its seeds is above each seed of b."""
+    return all(a > b for a in scores_a for b in scores_b)
+
+
+def could_be_best(val_scores):
+    """Collect the beaten names first, then keep the others in table order."""
+    beaten = set()
+    for name, scores in val_scores.items():
+        for other, other_scores in val_scores.items():
+            if other != name and beats(other_scores, scores):
+                beaten.add(name)
+    return [name for name in val_scores if name not in beaten]
+''',
 }
 
 # The sample variance (divided by m - 1) instead of the batch's own variance (divided by m).
