@@ -35,6 +35,25 @@ def conv_multiply_adds(input_shape, filters, kernel, stride=1, padding="same"):
             main = keras.layers.ReLU()(main)
     return keras.layers.ReLU()(keras.layers.add([skip, main]))
 ''',
+    "ex4": '''def pareto_front(table):
+    """Sweep by size: a model survives when it is the most accurate of its size and beats every smaller one."""
+    best_smaller = float("-inf")
+    kept = set()
+    for size in sorted({parameters for parameters, _ in table.values()}):
+        same_size = {name: accuracy for name, (parameters, accuracy) in table.items() if parameters == size}
+        top = max(same_size.values())
+        if top > best_smaller:
+            kept.update(name for name, accuracy in same_size.items() if accuracy == top)
+        best_smaller = max(best_smaller, top)
+    return [name for name in table if name in kept]
+
+
+def most_accurate_within(table, max_parameters):
+    """max over (accuracy, -position): the earlier name wins a tie."""
+    fitting = [(accuracy, -position, name) for position, (name, (parameters, accuracy)) in enumerate(table.items())
+               if parameters <= max_parameters]
+    return max(fitting)[2] if fitting else None
+''',
 }
 
 # The output size of a "same" convolution rounded down instead of up: wrong for odd sizes with stride 2.
