@@ -100,7 +100,7 @@ def remaining_answers(lesson):
     return {grade_id: case(lesson).ALTERNATIVES[grade_id] for grade_id in planned_errors(lesson)}
 
 
-def test_cells(lesson, exercise_ids=None):
+def graded_test_cells(lesson, exercise_ids=None):
     """The graded test cells of the exercises (all when None): ``ex2_tests``, and ``ex2_tests_2`` and
     so on where an exercise's parts earn points separately."""
     graded = [nbgrader_meta(cell)["grade_id"] for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("grade")]
@@ -150,9 +150,9 @@ def test_alternatives_earn_full_marks_and_planned_errors_lose_exactly_their_poin
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_remaining_alternatives_earn_their_points_and_blank_exercises_zero(course, lesson):
-    answered_tests = test_cells(lesson, remaining_answers(lesson))
+    answered_tests = graded_test_cells(lesson, remaining_answers(lesson))
     assert len(answered_tests) >= len(remaining_answers(lesson)), f"{lesson}: every answered exercise needs its _tests cell"
-    assert answered_tests < test_cells(lesson), f"{lesson}: at least one exercise must stay blank"
+    assert answered_tests < graded_test_cells(lesson), f"{lesson}: at least one exercise must stay blank"
     assert grading.scores(lesson, course)["remaining"] == (points(lesson, answered_tests), points(lesson))
 
 
