@@ -23,7 +23,6 @@ functions and model specifications, never how well a model trained.
 import importlib.util
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -59,9 +58,10 @@ def case(lesson):
     return module
 
 
-def solution_ids(lesson):
-    return [nbgrader_meta(cell)["grade_id"] for cell in cells(NOTEBOOKS / f"{lesson}.ipynb")
-            if nbgrader_meta(cell).get("solution")]
+def solution_sources(lesson):
+    """The instructor's solution cells of a lesson: {grade_id: cell text}."""
+    return {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
+            for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
 
 
 def write_with_answers(source, target, answers):
@@ -79,8 +79,7 @@ def planned_errors(lesson):
     """The planned mistake (made in the instructor's answer) and, where there is one, the answer that
     calls the forbidden reference: {grade_id: cell text}."""
     lesson_case = case(lesson)
-    sources = {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
-               for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
+    sources = solution_sources(lesson)
     right, wrong = lesson_case.MISTAKE["replace"]
     text = sources[lesson_case.MISTAKE["cell"]]
     assert text.count(right) == 1, f"{lesson}: the mistake's target text must occur once in {lesson_case.MISTAKE['cell']}"
@@ -133,9 +132,8 @@ def test_every_lesson_has_a_grading_case():
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_exercise_has_an_alternative_answer(lesson):
-    assert sorted(case(lesson).ALTERNATIVES) == sorted(solution_ids(lesson))
-    sources = {nbgrader_meta(cell)["grade_id"]: "".join(cell["source"])
-               for cell in cells(NOTEBOOKS / f"{lesson}.ipynb") if nbgrader_meta(cell).get("solution")}
+    assert sorted(case(lesson).ALTERNATIVES) == sorted(solution_sources(lesson))
+    sources = solution_sources(lesson)
     same = [grade_id for grade_id, answer in case(lesson).ALTERNATIVES.items()
             if answer.strip() == sources[grade_id].strip()]
     assert not same, f"the alternative answers of {same} are the instructor's own"
