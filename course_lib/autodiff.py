@@ -70,8 +70,9 @@ def _variable_values(model: keras.Model):
             [variable.value for variable in model.non_trainable_variables])
 
 
-def _as_batch(model: keras.Model, x) -> np.ndarray:
-    """``x`` as a float32 batch of the model's input shape, or a ValueError that names the shape expected."""
+def model_batch(model: keras.Model, x) -> np.ndarray:
+    """``x`` as a float32 batch of the model's input shape, or a ValueError that names the shape expected
+    (and, for a single image, how to make it a batch of one)."""
     x = np.asarray(x, dtype="float32")
     expected = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
     if expected is not None and (x.ndim != len(expected) + 1 or any(
@@ -90,22 +91,31 @@ def _score_sum(score, outputs, x) -> object:
     return keras.ops.sum(scores)
 
 
-def input_gradients(model: keras.Model, x, score) -> np.ndarray:
+def input_gradients(model: keras.Model, x, score, *, layer_name: str | None = None) -> np.ndarray:
     """``d score / d x`` for every example of the batch ``x``, with the model in inference mode.
 
     ``score`` maps the model's output batch to one number per example, in ``keras.ops``: for example
     ``lambda probs: keras.ops.log(probs[:, 3])``, or a loss per example for an adversarial attack
-    (see :func:`class_score`). The scores of different examples do not interact in inference mode,
-    so the gradient of their sum holds each example's own gradient. Returns an array shaped like ``x``.
+    (see :func:`class_score`). With ``layer_name``, ``score`` maps that layer's output batch instead
+    (activation maximization: how to change the input to excite one filter); the layer may sit in a
+    nested model. The scores of different examples do not interact in inference mode, so the gradient
+    of their sum holds each example's own gradient. Returns an array shaped like ``x``.
     """
-    x = _as_batch(model, x)
+    x = model_batch(model, x)
     trainable, non_trainable = _variable_values(model)
+    if layer_name is None:
+        def total(images):
+            outputs, _ = model.stateless_call(trainable, non_trainable, images, training=False)
+            return _score_sum(score, outputs, x)
 
-    def total(images):
-        outputs, _ = model.stateless_call(trainable, non_trainable, images, training=False)
-        return _score_sum(score, outputs, x)
+        return gradients(total, x)[1][0]
 
-    return gradients(total, x)[1][0]
+    with _tapped(find_layer(model, layer_name)) as record:
+        def total_of_layer(images):
+            model.stateless_call(trainable, non_trainable, images, training=False)
+            return _score_sum(score, record["output"], x)
+
+        return gradients(total_of_layer, x)[1][0]
 
 
 def class_score(targets, kind: str = "log_probability"):
@@ -144,6 +154,17 @@ def find_layer(model: keras.Model, name: str):
                 continue
     raise ValueError(f"{model.name} has no layer {name!r}; its convolutional layers are: "
                      f"{', '.join(convolution_layer_names(model)) or 'none'}")
+
+
+def weighted_layers(model: keras.Model) -> list:
+    """The layers with a ``kernel`` (Dense, Conv2D, DepthwiseConv2D, ...) in order, nested models included."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.extend(weighted_layers(layer))
+        elif getattr(layer, "kernel", None) is not None:
+            found.append(layer)
+    return found
 
 
 CONVOLUTIONS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D, keras.layers.DepthwiseConv2D,
@@ -192,7 +213,7 @@ def layer_gradients(model: keras.Model, x, layer_name: str, score):
     transfer-learning classifier). ``score`` is as in :func:`input_gradients`. Both arrays have the
     layer's output shape, batch first. Grad-CAM is built on this.
     """
-    x = _as_batch(model, x)
+    x = model_batch(model, x)
     layer = find_layer(model, layer_name)
     trainable, non_trainable = _variable_values(model)
     with _tapped(layer) as record:
@@ -217,7 +238,7 @@ def weight_gradients(model: keras.Model, loss, x, *, training: bool = True) -> d
     ``training=True`` the forward pass runs as during ``fit`` (dropout on, batch norm with the batch's
     own statistics); the model's variables are not changed either way.
     """
-    x = _as_batch(model, x)
+    x = model_batch(model, x)
     trainable, non_trainable = _variable_values(model)
 
     def total(*values):

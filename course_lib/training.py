@@ -152,17 +152,6 @@ def early_stopping(patience: int = 5, monitor: str = "val_accuracy") -> keras.ca
                                          mode="max" if "acc" in monitor else "min")
 
 
-def _weighted_layers(model: keras.Model) -> list:
-    """The layers with a ``kernel`` (Dense, Conv2D, ...) in order, looking inside nested models."""
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            found.extend(_weighted_layers(layer))
-        elif getattr(layer, "kernel", None) is not None and layer.trainable:
-            found.append(layer)
-    return found
-
-
 def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[str, float]:
     """Per-layer gradient norms: for each layer with a kernel (Conv2D, Dense, ...), in the order of
     ``model.layers``, the L2 norm of the gradient of the mean cross-entropy on the batch ``(x, y)``
@@ -174,9 +163,9 @@ def gradient_norms(model: keras.Model, x, y, *, relative: bool = False) -> dict[
     sizes. Why: gradients that shrink layer by layer towards the input (vanishing gradients) are what
     make deep plain networks hard to train. Works on every backend :mod:`course_lib.autodiff` supports.
     """
-    from course_lib.autodiff import weight_gradients
+    from course_lib.autodiff import weight_gradients, weighted_layers
 
-    chosen = _weighted_layers(model)
+    chosen = [layer for layer in weighted_layers(model) if layer.trainable]
     if not chosen:
         raise ValueError(f"model {model.name!r} has no layer with a kernel (Dense, Conv2D, ...)")
     x = np.asarray(x, dtype="float32")

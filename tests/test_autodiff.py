@@ -124,3 +124,21 @@ def test_wrong_layer_lists_the_convolutions_and_wrong_shape_names_the_expected_o
 def test_convolution_layer_names_look_inside_nested_models():
     assert autodiff.convolution_layer_names(nested_classifier()) == ["conv_a", "conv_b"]
     assert autodiff.find_layer(nested_classifier(), "conv_a").name == "conv_a"
+
+
+def test_input_gradients_of_a_nested_layer_match_finite_differences():
+    model, x = nested_classifier(), images()
+    backbone = model.get_layer("backbone")
+    probe = keras.Model(backbone.input, backbone.get_layer("conv_a").output)
+
+    def channel_means(maps):
+        return keras.ops.mean(keras.ops.reshape(maps[..., 1], (keras.ops.shape(maps)[0], -1)), axis=1)
+
+    grads = autodiff.input_gradients(model, x, channel_means, layer_name="conv_a")
+    total = lambda z: float(np.sum(keras.ops.convert_to_numpy(probe(z))[..., 1].astype("float64").mean(axis=(1, 2))))
+    for index in [(0, 2, 3, 1), (1, 5, 0, 0)]:
+        assert grads[index] == pytest.approx(central_difference(total, x, index), rel=2e-2, abs=1e-5)
+
+
+def test_weighted_layers_look_inside_nested_models():
+    assert [layer.name for layer in autodiff.weighted_layers(nested_classifier())] == ["conv_a", "conv_b", "head"]
