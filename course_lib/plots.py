@@ -1,6 +1,6 @@
 """The course's recurring figures: training curves, image grids, misclassified examples, 2-D
-decision boundaries, confusion matrices, convolution filters and feature maps. Each function
-draws one figure and returns it."""
+decision boundaries, confusion matrices, convolution filters and feature maps, attribution maps and
+deletion curves. Each function draws one figure and returns it."""
 from __future__ import annotations
 
 import math
@@ -186,5 +186,67 @@ def plot_feature_maps(model, layer_name: str, image, ncols: int = 8, max_maps: i
         ax.imshow(maps[..., index], cmap="viridis")
         ax.set_title(str(index), fontsize=8)
     fig.suptitle(title or f"{layer_name}: {count} of {maps.shape[-1]} feature maps, {maps.shape[0]}x{maps.shape[1]}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_attributions(images, maps_by_method: dict, row_titles=None, title: str | None = None, alpha: float = 0.55):
+    """Each image (a row) beside its map from each method (a column), the map drawn over a faded copy
+    of the image: hot colours where the method finds the most evidence.
+
+    ``maps_by_method``: ``{method name: maps}``, one non-negative (height, width) map per image (see
+    :func:`course_lib.interpret.heatmap`). Each map is scaled to its own maximum: compare where, not how much.
+    """
+    images = as_image_batch(images, channels=(1, 3))
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if not maps_by_method:
+        raise ValueError("maps_by_method needs at least one {method name: maps} entry")
+    for name, maps in maps_by_method.items():
+        if np.shape(maps) != images.shape[:3]:
+            raise ValueError(f"the maps of {name!r} must be one (height, width) map per image, shape "
+                             f"{images.shape[:3]}; got {np.shape(maps)}")
+    if row_titles is not None and len(row_titles) != len(images):
+        raise ValueError(f"got {len(row_titles)} row titles for {len(images)} images")
+    shown = images - images.min()
+    shown = shown / (shown.max() or 1.0)
+    ncols = len(maps_by_method) + 1
+    fig, axes = plt.subplots(len(images), ncols, figsize=(1.7 * ncols, 1.8 * len(images) + 0.4), squeeze=False)
+    for row, image in enumerate(shown):
+        axes[row, 0].imshow(image, cmap="gray" if image.ndim == 2 else None)
+        axes[row, 0].set_title(row_titles[row] if row_titles is not None else "image", fontsize=8)
+        grey = image if image.ndim == 2 else image.mean(axis=-1)
+        for col, (name, maps) in enumerate(maps_by_method.items(), start=1):
+            map_ = np.abs(np.asarray(maps[row], dtype=np.float64))
+            axes[row, col].imshow(grey, cmap="gray", alpha=0.5)
+            axes[row, col].imshow(map_ / (map_.max() or 1.0), cmap="inferno", alpha=alpha, vmin=0, vmax=1)
+            if row == 0:
+                axes[row, col].set_title(name, fontsize=8)
+    for ax in axes.flat:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_deletion_curves(fractions, curves_by_method: dict, title: str | None = None,
+                         ylabel: str = "probability of the class"):
+    """The mean deletion (or insertion) curve of each method with a band of one standard deviation over
+    the images: ``curves_by_method`` is ``{method name: (n images, len(fractions)) array}``."""
+    fractions = np.asarray(fractions, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for name, curves in curves_by_method.items():
+        curves = np.atleast_2d(np.asarray(curves, dtype=np.float64))
+        if curves.shape[1] != len(fractions):
+            raise ValueError(f"the curves of {name!r} need one value per fraction ({len(fractions)}), "
+                             f"got {curves.shape[1]}")
+        mean, spread = curves.mean(axis=0), curves.std(axis=0)
+        ax.plot(fractions, mean, label=name, linestyle="--" if name.startswith("random") else "-")
+        ax.fill_between(fractions, mean - spread, mean + spread, alpha=0.12)
+    ax.set(xlabel="fraction of pixels removed, most important first", ylabel=ylabel, title=title or "deletion curves")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

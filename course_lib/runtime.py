@@ -7,6 +7,7 @@ a seeded NumPy generator, and :meth:`Run.record` for the notebook's headline met
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import platform
 import sys
@@ -45,6 +46,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with native_stderr_silenced():
     import keras
     import numpy as np
+# TensorFlow's Python logger warns about tf.function retracing whenever several new models predict
+# (lesson 12 builds one per randomized copy): errors only, as the start-up chatter above.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def read_profile(profile: str | None = None) -> str:

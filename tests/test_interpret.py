@@ -74,6 +74,8 @@ def test_integrated_gradients_add_up_to_the_score_difference():
     attributions = interpret.integrated_gradients(model, x, [1, 0, 1], baseline=baseline, steps=64)
     errors = interpret.completeness_error(model, x, [1, 0, 1], attributions, baseline=baseline)
     assert errors.shape == (3,) and np.all(errors < 1e-3)
+    in_small_batches = interpret.integrated_gradients(model, x, [1, 0, 1], baseline=baseline, steps=64, batch_size=7)
+    np.testing.assert_allclose(in_small_batches, attributions, rtol=1e-4, atol=1e-7)
     coarse = interpret.integrated_gradients(model, x, [1, 0, 1], baseline=baseline, steps=1)
     assert np.all(interpret.completeness_error(model, x, [1, 0, 1], coarse, baseline=baseline) > errors)
 
@@ -141,6 +143,13 @@ def test_rank_correlations_and_heatmaps():
     np.testing.assert_allclose(interpret.heatmap(np.stack([maps, -maps], axis=-1)), 2 * maps)
     with pytest.raises(ValueError, match="same shape"):
         interpret.rank_correlations(maps, maps[:1])
+    background = np.zeros((1, 5, 5))
+    background[0, 1:3, 1:3] = [[1.0, 2.0], [3.0, 4.0]]
+    ink = background > 0
+    reversed_on_ink = np.where(ink, 1 / np.maximum(background, 1e-9), 0.0)
+    assert interpret.rank_correlations(background, reversed_on_ink, ink)[0] == pytest.approx(-1.0)
+    assert interpret.rank_correlations(background, reversed_on_ink)[0] > 0.5  # the shared zeros dominate
+    assert np.isnan(interpret.rank_correlations(background, np.zeros((1, 5, 5)))[0])  # a blank map ranks nothing
 
 
 def test_deleting_the_evidence_first_drops_the_probability_fastest():

@@ -105,3 +105,20 @@ def test_feature_maps_of_a_named_layer():
         plots.plot_feature_maps(model, "C1", np.zeros((28, 28)))
     with pytest.raises(ValueError, match="not \\(height, width, channels\\) maps"):
         plots.plot_feature_maps(model, "F6", np.zeros((28, 28, 1)))
+
+
+def test_attributions_one_row_per_image_one_column_per_method():
+    images = np.random.default_rng(0).uniform(size=(2, 6, 6, 3))
+    maps = {"gradient": np.ones((2, 6, 6)), "Grad-CAM": np.zeros((2, 6, 6))}
+    fig = plots.plot_attributions(images, maps, row_titles=["a", "b"])
+    assert len(fig.axes) == 6 and fig.axes[3].get_title() == "b"
+    with pytest.raises(ValueError, match=r"one \(height, width\) map per image"):
+        plots.plot_attributions(images, {"gradient": np.ones((2, 5, 5))})
+
+
+def test_deletion_curves_one_line_per_method():
+    fractions = np.linspace(0, 1, 5)
+    fig = plots.plot_deletion_curves(fractions, {"Grad-CAM": np.ones((3, 5)), "random order": np.zeros((3, 5))})
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["Grad-CAM", "random order"]
+    with pytest.raises(ValueError, match="one value per fraction"):
+        plots.plot_deletion_curves(fractions, {"x": np.ones((3, 4))})
