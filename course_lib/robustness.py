@@ -38,11 +38,16 @@ def _labels_for(x: np.ndarray, y) -> np.ndarray:
     return y
 
 
-def _check_eps(eps) -> float:
-    if not 0.0 <= float(eps) <= 1.0:
+def _check_eps(eps, x: np.ndarray):
+    """``eps`` as a float, or (one budget per example, shape ``(n,)``) as an array that broadcasts
+    against the batch ``x``."""
+    budgets = np.asarray(eps, dtype="float64")
+    if budgets.ndim > 1 or (budgets.ndim == 1 and len(budgets) != len(x)):
+        raise ValueError(f"eps must be one number or one per example (shape ({len(x)},)); got shape {budgets.shape}")
+    if np.any(~(budgets >= 0.0)) or np.any(budgets > 1.0):
         raise ValueError(f"eps is the largest change of one pixel, in [0, 1] for pixels in [0, 1]; got {eps!r} "
                          "(for a budget given in 0-255 pixel steps, divide by 255)")
-    return float(eps)
+    return float(budgets) if budgets.ndim == 0 else budgets.reshape((-1,) + (1,) * (x.ndim - 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,14 +172,21 @@ class Clutter:
 # ---------------------------------------------------------------------------------------------
 # Adversarial examples
 
+def _flat(eps):
+    return eps if np.ndim(eps) == 0 else np.ravel(eps)
+
+
 def project_linf(x_adv, x, eps: float) -> np.ndarray:
     """``x_adv`` moved back into the L-infinity ball of radius ``eps`` around ``x`` (no pixel more than
-    ``eps`` from its original value), then into the valid pixel range [0, 1]."""
-    eps = _check_eps(eps)
+    ``eps`` from its original value), then into the valid pixel range [0, 1].
+
+    Here and in the attacks, ``eps`` is one number or one budget per example (shape ``(n,)``): a whole
+    curve of budgets can then be attacked in one batch."""
     x, x_adv = np.asarray(x, dtype="float32"), np.asarray(x_adv, dtype="float32")
     if x.shape != x_adv.shape:
         raise ValueError(f"x_adv and x must have the same shape, got {x_adv.shape} and {x.shape}")
-    return np.clip(np.clip(x_adv, x - eps, x + eps), 0.0, 1.0)
+    eps = _check_eps(eps, x)
+    return np.clip(np.clip(x_adv, x - eps, x + eps), 0.0, 1.0).astype("float32")
 
 
 def loss_gradients(model: keras.Model, x, y, batch_size: int = 1024) -> np.ndarray:
@@ -193,13 +205,13 @@ def fgsm(model: keras.Model, x, y, eps: float, *, random_start: bool = False, st
     steps by ``step_size`` (default ``1.25 * eps``, as Wong et al., 2020 train with), projected back to
     the ball: "FGSM with a random start", cheap adversarial training's attack.
     """
-    eps = _check_eps(eps)
     x = _as_images(x, "x")
+    eps = _check_eps(eps, x)
     start = x
     if random_start:
-        start = project_linf(x + np.random.default_rng(seed).uniform(-eps, eps, x.shape), x, eps)
+        start = project_linf(x + np.random.default_rng(seed).uniform(-eps, eps, x.shape), x, _flat(eps))
     step = (1.25 * eps if random_start else eps) if step_size is None else float(step_size)
-    return project_linf(start + step * np.sign(loss_gradients(model, start, y, batch_size)), x, eps)
+    return project_linf(start + step * np.sign(loss_gradients(model, start, y, batch_size)), x, _flat(eps))
 
 
 def pgd(model: keras.Model, x, y, eps: float, *, steps: int = 20, step_size: float | None = None,
@@ -207,24 +219,24 @@ def pgd(model: keras.Model, x, y, eps: float, *, steps: int = 20, step_size: flo
     """Projected gradient descent (Madry et al., 2017): from a uniform random start in the eps-ball,
     ``steps`` steps of ``step_size`` (default ``2.5 * eps / steps``) along the sign of the loss
     gradient, each projected back onto the ball and [0, 1] with :func:`project_linf`."""
-    eps = _check_eps(eps)
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
     x = _as_images(x, "x")
     y = _labels_for(x, y)
+    eps = _check_eps(eps, x)
     step = 2.5 * eps / steps if step_size is None else float(step_size)
-    x_adv = project_linf(x + np.random.default_rng(seed).uniform(-eps, eps, x.shape), x, eps) if random_start else x
+    x_adv = project_linf(x + np.random.default_rng(seed).uniform(-eps, eps, x.shape), x, _flat(eps)) if random_start else x
     for _ in range(steps):
-        x_adv = project_linf(x_adv + step * np.sign(loss_gradients(model, x_adv, y, batch_size)), x, eps)
+        x_adv = project_linf(x_adv + step * np.sign(loss_gradients(model, x_adv, y, batch_size)), x, _flat(eps))
     return x_adv
 
 
 def random_sign_noise(x, eps: float, seed: int = 0) -> np.ndarray:
     """The control for an attack: every pixel moved by ``+eps`` or ``-eps`` at random (as far as the
     attack may move it, in a random direction), clipped to [0, 1]."""
-    eps = _check_eps(eps)
     x = _as_images(x, "x")
-    return project_linf(x + eps * np.random.default_rng(seed).choice([-1.0, 1.0], x.shape), x, eps)
+    eps = _check_eps(eps, x)
+    return project_linf(x + eps * np.random.default_rng(seed).choice([-1.0, 1.0], x.shape), x, _flat(eps))
 
 
 class AdversarialRun(NamedTuple):

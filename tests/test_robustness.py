@@ -114,6 +114,20 @@ def test_pgd_stays_in_the_ball_and_is_at_least_as_strong_as_fgsm():
         robustness.pgd(model, x, y[:3], 0.1)
 
 
+def test_one_budget_per_example_attacks_each_with_its_own():
+    model = linear_classifier()
+    x, y = batch(4)
+    budgets = np.array([0.0, 0.05, 0.1, 0.2])
+    together = robustness.pgd(model, x, y, budgets, steps=5, random_start=False)
+    for i, eps in enumerate(budgets):
+        alone = robustness.pgd(model, x[i:i + 1], y[i:i + 1], eps, steps=5, random_start=False)
+        np.testing.assert_allclose(together[i:i + 1], alone, atol=1e-6)
+    np.testing.assert_allclose(np.abs(robustness.random_sign_noise(np.full((4, 2, 2), 0.5), budgets) - 0.5).max(axis=(1, 2)),
+                               budgets, atol=1e-6)
+    with pytest.raises(ValueError, match="one per example"):
+        robustness.fgsm(model, x, y, budgets[:3])
+
+
 def test_random_sign_noise_moves_every_pixel_by_eps():
     x = np.full((2, 4, 4), 0.5, dtype="float32")
     noisy = robustness.random_sign_noise(x, 0.1, seed=0)
