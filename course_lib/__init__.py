@@ -4,17 +4,18 @@ Import it before Keras in a notebook: it loads Keras with TensorFlow's native st
 silenced. Modules: ``runtime`` (setup, profiles, seeds), ``data`` (datasets and splits),
 ``models`` (Keras model builders), ``training`` (the training recipe in parts), ``evaluation``
 (accuracy, intervals, comparisons over seeds), ``autodiff`` (gradients on any backend), ``interpret``
-(attribution maps and their sanity checks), ``baselines`` (scikit-learn k-NN and SVM pipelines),
+(attribution maps and their sanity checks), ``robustness`` (transformed test images, adversarial
+attacks and adversarial training), ``baselines`` (scikit-learn k-NN and SVM pipelines),
 ``transfer`` (pretrained backbones, image folders), ``plots``, ``checks`` (exercise tests),
 ``sequences`` (spoken digits and moving-digit clips), ``scratch`` (the NumPy reference
 implementations) and ``results`` (recorded metrics; imported on use, as
 ``python -m course_lib.results`` runs it).
 """
 from course_lib import runtime  # first: it imports Keras quietly
-from course_lib import (autodiff, baselines, checks, data, evaluation, interpret, models, plots, scratch, sequences,
-                        training, transfer)
+from course_lib import (autodiff, baselines, checks, data, evaluation, interpret, models, plots, robustness, scratch,
+                        sequences, training, transfer)
 from course_lib.runtime import Run, setup
 
 __version__ = "0.1.0"
-__all__ = ["Run", "autodiff", "baselines", "checks", "data", "evaluation", "interpret", "models", "plots", "runtime",
-           "scratch", "sequences", "setup", "training", "transfer"]
+__all__ = ["Run", "autodiff", "baselines", "checks", "data", "evaluation", "interpret", "models", "plots", "robustness",
+           "runtime", "scratch", "sequences", "setup", "training", "transfer"]
