@@ -26,8 +26,7 @@ from course_lib.validation import as_image_batch
 
 
 def _as_images(images, name: str = "images") -> np.ndarray:
-    images = as_image_batch(images, name, floating=True).astype("float32")
-    return images
+    return as_image_batch(images, name, floating=True).astype("float32")
 
 
 def _labels_for(x: np.ndarray, y) -> np.ndarray:
