@@ -5,6 +5,8 @@ be measured: :func:`rotate_images` and :func:`scale_images` (an affine map throu
 ``keras.ops.image.affine_transform``), :func:`clutter_images` (fragments of other digits pasted
 around the digit, in the spirit of cluttered MNIST) and :class:`Clutter` (the same as a random
 training augmentation). Translation is :func:`course_lib.data.shift_images`.
+:class:`PartialAugmentation` augments only part of each batch; :func:`recalibrate_batch_norm` checks
+whether batch-norm statistics kept from augmented batches cost accuracy on unchanged images.
 
 Attacks under an L-infinity budget ``eps`` on images in [0, 1]: :func:`fgsm` (Goodfellow et al.,
 2014), :func:`pgd` (Madry et al., 2017: a random start, then repeated signed-gradient steps, each
@@ -166,6 +168,64 @@ class Clutter:
         _paste_fragments(flat, self.sources, self.rng.integers(0, self.max_fragments + 1, len(images)),
                          self.fragment_size, self.rng)
         return images
+
+
+class PartialAugmentation:
+    """A training augmentation applied to only part of each batch: ``augment`` (e.g.
+    :func:`course_lib.data.augmentation` or :class:`Clutter`) changes a random ``fraction`` of the
+    images of every batch (rounded to whole images), the rest pass unchanged.
+
+    Why: an augmentation that resamples every training image (a rotation or a zoom interpolates
+    between pixels) leaves the model no unchanged image to learn from, and batch norm then keeps
+    statistics of changed images only; a batch that is part clean, part changed teaches both.
+    Called as ``augmentation(images, training=True)``, like Keras's random layers; ``training=False``
+    returns the images unchanged.
+    """
+
+    def __init__(self, augment, fraction: float, *, seed: int = 0):
+        if not callable(augment):
+            raise ValueError(f"augment must be callable as augment(images, training=True), got {augment!r}")
+        if not 0.0 <= float(fraction) <= 1.0:
+            raise ValueError(f"fraction is the share of each batch to augment, in [0, 1]; got {fraction!r}")
+        self.augment, self.fraction = augment, float(fraction)
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, images, training: bool = True) -> np.ndarray:
+        images = np.array(images, dtype="float32")
+        if not training:
+            return images
+        chosen = self.rng.permutation(len(images))[:int(round(self.fraction * len(images)))]
+        if len(chosen):
+            images[chosen] = keras.ops.convert_to_numpy(self.augment(images[chosen], training=True))
+        return images
+
+
+def recalibrate_batch_norm(model: keras.Model, x, batch_size: int = 1024) -> keras.Model:
+    """A copy of ``model`` whose batch-norm layers keep the statistics of the images ``x``: each
+    layer's moving mean and variance set, layer by layer from the input, to the mean and variance of
+    its inputs over ``x`` (per channel, the last axis). The weights are the model's own; ``model``
+    itself is unchanged.
+
+    A diagnostic: when a model trained on augmented images scores better on test images after this
+    recalibration on unchanged training images, the statistics its batch norm kept from augmented
+    batches were part of what cost it accuracy on unchanged images. Functional models only.
+    """
+    x = _as_images(x, "x")
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if not norms:
+        raise ValueError(f"model {model.name!r} has no BatchNormalization layer to recalibrate")
+    if any(layer.axis not in (-1, len(layer.input.shape) - 1) for layer in norms):
+        raise ValueError("recalibrate_batch_norm expects batch norm over the last (channel) axis")
+    copy = keras.models.clone_model(model)
+    for target, source in zip(copy.weights, model.weights):
+        target.assign(keras.ops.copy(source.value))  # a copy: JAX may donate the buffers it was given
+    for layer in copy.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            features = keras.Model(copy.inputs, layer.input).predict(x, batch_size=batch_size, verbose=0)
+            axes = tuple(range(features.ndim - 1))
+            layer.moving_mean.assign(features.mean(axis=axes).astype("float32"))
+            layer.moving_variance.assign(features.var(axis=axes).astype("float32"))
+    return copy
 
 
 # ---------------------------------------------------------------------------------------------

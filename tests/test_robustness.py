@@ -141,3 +141,42 @@ def test_adversarial_training_runs_and_reports_its_time():
     run = robustness.adversarial_training(model, x, y, epochs=2, eps=0.1, batch_size=8, validation_data=(x, y),
                                           verbose=False)
     assert len(run.epoch_seconds) == 2 and len(run.val_accuracy) == 2 and run.seconds > 0
+
+
+def test_partial_augmentation_changes_only_its_share_of_each_batch():
+    images = np.zeros((10, 4, 4, 1), dtype="float32")
+
+    def brighten(x, training=True):
+        return np.asarray(x) + 1.0
+
+    half = robustness.PartialAugmentation(brighten, 0.5, seed=3)
+    changed = half(images)
+    assert changed.shape == images.shape and changed.dtype == np.float32
+    assert int((changed.reshape(10, -1).max(axis=1) == 1.0).sum()) == 5
+    assert not np.any(images)  # the input batch is left as it was
+    np.testing.assert_array_equal(half(images, training=False), images)
+    np.testing.assert_array_equal(robustness.PartialAugmentation(brighten, 0.0)(images), images)
+    np.testing.assert_array_equal(robustness.PartialAugmentation(brighten, 1.0)(images), images + 1.0)
+    again = robustness.PartialAugmentation(brighten, 0.5, seed=3)(images)
+    np.testing.assert_array_equal(again, changed)
+    with pytest.raises(ValueError, match="fraction"):
+        robustness.PartialAugmentation(brighten, 1.5)
+    with pytest.raises(ValueError, match="callable"):
+        robustness.PartialAugmentation("flip", 0.5)
+
+
+def test_recalibrated_batch_norm_normalizes_the_given_images():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4, 4, 2))
+    hidden = keras.layers.Conv2D(3, 1, use_bias=False, name="conv")(inputs)
+    hidden = keras.layers.BatchNormalization(center=False, scale=False, epsilon=1e-6, name="bn")(hidden)
+    model = keras.Model(inputs, keras.layers.Activation("linear")(hidden))
+    x = np.random.default_rng(0).uniform(2.0, 5.0, (16, 4, 4, 2)).astype("float32")
+    recalibrated = robustness.recalibrate_batch_norm(model, x)
+    out = keras.ops.convert_to_numpy(recalibrated(x, training=False))
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.var(axis=(0, 1, 2)), 1.0, atol=1e-3)
+    conv = keras.ops.convert_to_numpy(keras.Model(inputs, model.get_layer("conv").output)(x))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=False)), conv, rtol=1e-5)  # unchanged
+    with pytest.raises(ValueError, match="no BatchNormalization"):
+        robustness.recalibrate_batch_norm(linear_classifier(), batch()[0])
