@@ -28,6 +28,7 @@ This is a measurement, not a test: pytest does not collect it.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     load_at_end = load_average()
     print(f"load average at the end {load_at_end}")
 
-    record = {"benchmark": "mnist_time_to_accuracy", "target_accuracy": args.target, "max_epochs": args.max_epochs,
+    record = {"benchmark": "mnist_time_to_accuracy", "date": datetime.date.today().isoformat(), "target_accuracy": args.target, "max_epochs": args.max_epochs,
               "repeats": args.repeats,
               "train_images": int(len(y_train)), "test_images": int(len(y_test)),
               "time_measured": "training (fit) seconds, cumulative, excluding the per-epoch test evaluation",
