@@ -292,3 +292,12 @@ def test_batches_apply_the_augmentation():
     x = np.ones((8, 6, 6, 1), "float32")
     images, _ = data.Batches(x, np.zeros(8), 8, augment=data.augmentation(translate=0.4, seed=0))[0]
     assert images.shape == (8, 6, 6, 1) and images.min() == 0.0
+
+
+def test_batches_draw_the_same_augmentation_as_the_layer_called_batch_by_batch():
+    x = np.random.default_rng(0).random((20, 6, 6, 1)).astype("float32")
+    batches = data.Batches(x, np.zeros(20), 8, shuffle=False, augment=data.augmentation(translate=0.3, seed=3))
+    by_hand = data.augmentation(translate=0.3, seed=3)
+    for index in range(len(batches)):  # the last batch is smaller: a second trace on TensorFlow
+        expected = keras.ops.convert_to_numpy(by_hand(x[index * 8:(index + 1) * 8], training=True))
+        np.testing.assert_array_equal(batches[index][0], expected)
