@@ -104,12 +104,17 @@ def test_training_throughput_counts_only_the_steps_a_capped_fit_takes(monkeypatc
 
 def test_data_parallel_checks_the_batch_split():
     with pytest.raises(ValueError, match="split evenly"):
-        parallel.data_parallel_losses(3, global_batch=128)
+        parallel.data_parallel_losses((1, 3), global_batch=128)
+    with pytest.raises(ValueError, match="split evenly"):
+        parallel.data_parallel_losses((), global_batch=128)
 
 
 def test_two_replicas_train_as_one_device():
     """Same weights, same batches: one and two replicas give the same losses (float rounding aside)."""
-    one, two = (parallel.data_parallel_losses(n, steps=3, global_batch=16) for n in (1, 2))
+    results = parallel.data_parallel_losses((1, 2), steps=3, global_batch=16)
+    assert sorted(results) == [1, 2]
+    one, two = results[1], results[2]
+    assert "1 replica" in one["engine"] and len(one["devices"]) == 1
     assert len(one["losses"]) == len(two["losses"]) == 3
     assert "2 replica" in two["engine"] and len(two["devices"]) == 2
     np.testing.assert_allclose(one["losses"], two["losses"], atol=1e-5)
