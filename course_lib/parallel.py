@@ -100,7 +100,9 @@ def data_parallel_losses(device_counts=(1, 2), *, steps: int = 20, global_batch:
     """Run :func:`train` in a fresh Python process on the current Keras backend and return its result:
     ``{number of replicas: {"losses", "final_loss", "engine", "devices"}}``."""
     device_counts = tuple(int(n) for n in device_counts)
-    if not device_counts or any(n < 1 or global_batch % n for n in device_counts):
+    if not device_counts:
+        raise ValueError("device_counts must name at least one number of devices, e.g. (1, 2)")
+    if any(n < 1 or global_batch % n for n in device_counts):
         raise ValueError(f"the global batch ({global_batch}) must split evenly over each number of devices "
                          f"in {device_counts}")
     import keras
