@@ -407,8 +407,7 @@ class Batches(keras.utils.PyDataset):
             raise ValueError(f"x and y must hold the same number of examples, got {len(self.x)} and {len(self.y)}")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size, self.shuffle, self.augment = int(batch_size), shuffle, augment
-        self._augment_batch = _traced(augment)
+        self.batch_size, self.shuffle, self._augment = int(batch_size), shuffle, _traced(augment)
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(len(self.y)) if shuffle else np.arange(len(self.y))
 
@@ -418,8 +417,8 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, index: int):
         chosen = self._order[index * self.batch_size:(index + 1) * self.batch_size]
         images = self.x[chosen]
-        if self.augment is not None:
-            images = keras.ops.convert_to_numpy(self._augment_batch(images, training=True))
+        if self._augment is not None:
+            images = keras.ops.convert_to_numpy(self._augment(images, training=True))
         return images, self.y[chosen]
 
     def on_epoch_end(self) -> None:
